@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The one list of Tessera's Debian packages: build tools, libraries, test clients and the
+# reference servers the differential tests and benchmarks run against. Installs what is missing.
+set -euo pipefail
+PACKAGES=(
+  build-essential cmake pkg-config
+  libgtest-dev libmimalloc-dev
+  python3 python3-pytest python3-redis
+  redis-server redis-tools
+)
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "deps: installing ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,41 @@
+// String <-> number conversions and glob matching with Redis's exact rules.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace tessera {
+
+// Strict base-10 int64: no spaces, no '+', no leading zeros (except "0"), no overflow.
+// This is Redis's string2ll, which decides whether a value is "an integer".
+std::optional<int64_t> ParseInt64(std::string_view s);
+
+// Like ParseInt64 but for the unsigned 64-bit range.
+std::optional<uint64_t> ParseUint64(std::string_view s);
+
+// strtold-based parsing as Redis's string2ld: no spaces, no NaN; inf/-inf accepted.
+std::optional<long double> ParseLongDouble(std::string_view s);
+
+// strtod-based parsing as Redis's string2d (used for float arguments): rejects NaN and spaces.
+std::optional<double> ParseDouble(std::string_view s);
+
+// Redis's ld2string(LD_STR_HUMAN): "%.17Lf" with trailing zeros (and a bare dot) removed.
+std::string FormatLongDoubleHuman(long double v);
+
+// Redis's double reply format: "%.17g", with inf / -inf spelled that way.
+std::string FormatDouble(double v);
+
+// Memory sizes as redis.conf writes them: "100", "1k", "1kb", "2mb", "3gb" (case-insensitive).
+std::optional<int64_t> ParseMemory(std::string_view s);
+
+// Glob-style matching as Redis's stringmatchlen: * ? [abc] [^a] [a-z] and \ escapes.
+bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase = false);
+
+// ASCII case-insensitive equality.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
+std::string ToLower(std::string_view s);
+
+}  // namespace tessera

@@ -1,0 +1,110 @@
+// epoll loop with eventfd wake-ups.
+#include "net/event_loop.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <stdexcept>
+
+#include "base/clock.h"
+
+namespace tessera {
+
+namespace {
+// Marks the wake-up eventfd in epoll data (handlers are never this pointer).
+IoHandler* const kWakeTag = reinterpret_cast<IoHandler*>(1);
+}  // namespace
+
+EventLoop::EventLoop() {
+  epfd_ = epoll_create1(EPOLL_CLOEXEC);
+  wakefd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (epfd_ < 0 || wakefd_ < 0) throw std::runtime_error("epoll/eventfd creation failed");
+  Add(wakefd_, EPOLLIN, kWakeTag);
+}
+
+EventLoop::~EventLoop() {
+  close(wakefd_);
+  close(epfd_);
+}
+
+bool EventLoop::Add(int fd, uint32_t events, IoHandler* h) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.ptr = h;
+  return epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0;
+}
+
+bool EventLoop::Modify(int fd, uint32_t events, IoHandler* h) {
+  epoll_event ev{};
+  ev.events = events;
+  ev.data.ptr = h;
+  return epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0;
+}
+
+void EventLoop::Remove(int fd) { epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr); }
+
+void EventLoop::Post(Task t) {
+  tasks_.Push(std::move(t));
+  if (sleeping_.exchange(false, std::memory_order_seq_cst)) Wake();
+}
+
+void EventLoop::Wake() {
+  uint64_t one = 1;
+  ssize_t r = write(wakefd_, &one, sizeof(one));
+  (void)r;
+}
+
+size_t EventLoop::RunTasks() {
+  size_t n = 0;
+  while (auto t = tasks_.Pop()) {
+    (*t)();
+    ++n;
+  }
+  return n;
+}
+
+void EventLoop::Stop() {
+  stop_.store(true);
+  Wake();
+}
+
+void EventLoop::Run(int tick_ms, const std::function<void()>& tick,
+                    const std::function<void()>& after_events) {
+  constexpr int kMaxEvents = 256;
+  epoll_event events[kMaxEvents];
+  int64_t next_tick = MonotonicMs() + tick_ms;
+  while (!stop_.load(std::memory_order_relaxed)) {
+    RunTasks();
+    int64_t now = MonotonicMs();
+    if (now >= next_tick) {
+      tick();
+      next_tick = now + tick_ms;
+    }
+    int timeout = static_cast<int>(next_tick - now);
+    if (timeout < 0) timeout = 0;
+    sleeping_.store(true, std::memory_order_seq_cst);
+    std::atomic_thread_fence(std::memory_order_seq_cst);
+    if (!tasks_.Empty()) timeout = 0;
+    int n = epoll_wait(epfd_, events, kMaxEvents, timeout);
+    sleeping_.store(false, std::memory_order_relaxed);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      break;
+    }
+    for (int i = 0; i < n; ++i) {
+      IoHandler* h = static_cast<IoHandler*>(events[i].data.ptr);
+      if (h == kWakeTag) {
+        uint64_t v;
+        ssize_t r = read(wakefd_, &v, sizeof(v));
+        (void)r;
+        continue;
+      }
+      h->OnEvent(events[i].events);
+    }
+    after_events();
+  }
+}
+
+}  // namespace tessera

@@ -1,0 +1,59 @@
+// A per-thread epoll event loop with a cross-thread task queue and a periodic tick.
+//
+// Other threads hand work to the loop with Post(); tasks run on the loop thread between I/O
+// events, never inside an I/O handler, so a task sees every connection of the loop in a
+// consistent state. The queue is lock-free (MPSC); the loop sleeps in epoll_wait and a post
+// wakes it through an eventfd only when it is actually asleep.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+
+#include "net/mpsc_queue.h"
+
+namespace tessera {
+
+class IoHandler {
+ public:
+  virtual ~IoHandler() = default;
+  // `events` is the epoll event mask (EPOLLIN, EPOLLOUT, EPOLLHUP, EPOLLERR).
+  virtual void OnEvent(uint32_t events) = 0;
+};
+
+class EventLoop {
+ public:
+  using Task = std::function<void()>;
+
+  EventLoop();
+  ~EventLoop();
+  EventLoop(const EventLoop&) = delete;
+  EventLoop& operator=(const EventLoop&) = delete;
+
+  bool Add(int fd, uint32_t events, IoHandler* h);
+  bool Modify(int fd, uint32_t events, IoHandler* h);
+  void Remove(int fd);
+
+  // Thread-safe: queue `t` to run on the loop thread.
+  void Post(Task t);
+  // Runs queued tasks; returns how many ran. Loop thread only.
+  size_t RunTasks();
+
+  // Runs until Stop(); calls `tick` every `tick_ms` milliseconds (approximately) and
+  // `after_events` after each batch of I/O events (for deferred clean-up).
+  void Run(int tick_ms, const std::function<void()>& tick,
+           const std::function<void()>& after_events);
+  // Thread-safe.
+  void Stop();
+
+ private:
+  void Wake();
+
+  int epfd_;
+  int wakefd_;
+  std::atomic<bool> stop_{false};
+  std::atomic<bool> sleeping_{false};
+  MpscQueue<Task> tasks_;
+};
+
+}  // namespace tessera

@@ -1,0 +1,19 @@
+// Small socket helpers: listening sockets (SO_REUSEPORT so every shard thread can accept on
+// the same port) and peer/local address strings.
+#pragma once
+
+#include <string>
+
+namespace tessera {
+
+// Returns a non-blocking listening socket bound to bind_addr:port, or -1 with *err set.
+int ListenTcp(const std::string& bind_addr, int port, int backlog, bool reuse_port,
+              std::string* err);
+
+// "ip:port" of the peer / local end of a connected socket.
+std::string PeerAddress(int fd);
+std::string LocalAddress(int fd);
+
+void SetNoDelay(int fd);
+
+}  // namespace tessera

@@ -1,0 +1,180 @@
+// RESP request parsing with Redis's limits and error messages (networking.c).
+#include "protocol/resp_parser.h"
+
+#include <cctype>
+#include <climits>
+#include <cstring>
+
+#include "base/strings.h"
+
+namespace tessera {
+
+RespParser::Status RespParser::Fail(std::string msg) {
+  error_ = std::move(msg);
+  return Status::kError;
+}
+
+void RespParser::PushArg(std::string_view a) {
+  if (argc_ == args_.size()) args_.emplace_back();
+  args_[argc_++].assign(a.data(), a.size());
+}
+
+RespParser::Status RespParser::Parse(std::string_view buf, size_t* consumed) {
+  while (true) {
+    if (multibulk_left_ == 0) {
+      argc_ = 0;
+      if (buf.empty()) return Status::kIncomplete;
+      if (buf[0] != '*') {
+        size_t used = 0;
+        Status s = ParseInline(buf, &used);
+        *consumed += used;
+        buf.remove_prefix(used);
+        if (s == Status::kCommand && argc_ == 0) continue;  // empty line: skip
+        return s;
+      }
+    }
+    size_t used = 0;
+    Status s = ParseMultibulk(buf, &used);
+    *consumed += used;
+    buf.remove_prefix(used);
+    if (s == Status::kCommand && argc_ == 0) continue;  // "*0" or "*-1": skip
+    return s;
+  }
+}
+
+RespParser::Status RespParser::ParseInline(std::string_view buf, size_t* consumed) {
+  size_t nl = buf.find('\n');
+  if (nl == std::string_view::npos) {
+    if (buf.size() > kInlineMax) return Fail("Protocol error: too big inline request");
+    return Status::kIncomplete;
+  }
+  std::string_view line = buf.substr(0, nl);
+  if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+  std::vector<std::string> parts;
+  if (!SplitInlineArgs(line, &parts)) return Fail("Protocol error: unbalanced quotes in request");
+  *consumed = nl + 1;
+  for (auto& p : parts) PushArg(p);
+  return Status::kCommand;
+}
+
+RespParser::Status RespParser::ParseMultibulk(std::string_view buf, size_t* consumed) {
+  size_t pos = 0;
+  if (multibulk_left_ == 0) {
+    size_t cr = buf.find('\r');
+    if (cr == std::string_view::npos) {
+      if (buf.size() > kInlineMax) return Fail("Protocol error: too big mbulk count string");
+      return Status::kIncomplete;
+    }
+    if (cr + 1 >= buf.size()) return Status::kIncomplete;  // need the '\n' too
+    auto n = ParseInt64(buf.substr(1, cr - 1));
+    if (!n || *n > INT_MAX) return Fail("Protocol error: invalid multibulk length");
+    pos = cr + 2;
+    if (*n <= 0) {
+      *consumed = pos;
+      argc_ = 0;
+      return Status::kCommand;
+    }
+    multibulk_left_ = *n;
+    argc_ = 0;
+    bulk_len_ = -1;
+  }
+  while (multibulk_left_ > 0) {
+    if (bulk_len_ < 0) {
+      size_t cr = buf.find('\r', pos);
+      if (cr == std::string_view::npos) {
+        if (buf.size() - pos > kInlineMax) return Fail("Protocol error: too big bulk count string");
+        break;
+      }
+      if (cr + 1 >= buf.size()) break;
+      if (buf[pos] != '$') {
+        return Fail(std::string("Protocol error: expected '$', got '") + buf[pos] + "'");
+      }
+      auto n = ParseInt64(buf.substr(pos + 1, cr - pos - 1));
+      if (!n || *n < 0 || *n > max_bulk_len_) return Fail("Protocol error: invalid bulk length");
+      pos = cr + 2;
+      bulk_len_ = *n;
+    }
+    if (buf.size() - pos < static_cast<size_t>(bulk_len_) + 2) break;
+    PushArg(buf.substr(pos, bulk_len_));
+    pos += bulk_len_ + 2;
+    bulk_len_ = -1;
+    --multibulk_left_;
+  }
+  *consumed = pos;
+  return multibulk_left_ == 0 ? Status::kCommand : Status::kIncomplete;
+}
+
+namespace {
+
+int HexVal(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+bool SplitInlineArgs(std::string_view line, std::vector<std::string>* out) {
+  size_t i = 0, n = line.size();
+  while (true) {
+    while (i < n && isspace(static_cast<unsigned char>(line[i]))) ++i;
+    if (i >= n) return true;
+    std::string cur;
+    bool inq = false, insq = false;
+    while (true) {
+      if (inq) {
+        if (i >= n) return false;
+        char c = line[i];
+        if (c == '\\' && i + 3 < n && line[i + 1] == 'x' && HexVal(line[i + 2]) >= 0 &&
+            HexVal(line[i + 3]) >= 0) {
+          cur.push_back(static_cast<char>(HexVal(line[i + 2]) * 16 + HexVal(line[i + 3])));
+          i += 3;
+        } else if (c == '\\' && i + 1 < n) {
+          ++i;
+          switch (line[i]) {
+            case 'n': cur.push_back('\n'); break;
+            case 'r': cur.push_back('\r'); break;
+            case 't': cur.push_back('\t'); break;
+            case 'b': cur.push_back('\b'); break;
+            case 'a': cur.push_back('\a'); break;
+            default: cur.push_back(line[i]); break;
+          }
+        } else if (c == '"') {
+          // Closing quote must be followed by a space or the end.
+          if (i + 1 < n && !isspace(static_cast<unsigned char>(line[i + 1]))) return false;
+          inq = false;
+          ++i;
+          break;
+        } else {
+          cur.push_back(c);
+        }
+      } else if (insq) {
+        if (i >= n) return false;
+        char c = line[i];
+        if (c == '\\' && i + 1 < n && line[i + 1] == '\'') {
+          ++i;
+          cur.push_back('\'');
+        } else if (c == '\'') {
+          if (i + 1 < n && !isspace(static_cast<unsigned char>(line[i + 1]))) return false;
+          insq = false;
+          ++i;
+          break;
+        } else {
+          cur.push_back(c);
+        }
+      } else {
+        if (i >= n) break;
+        char c = line[i];
+        if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0') break;
+        if (c == '"') inq = true;
+        else if (c == '\'') insq = true;
+        else cur.push_back(c);
+      }
+      ++i;
+    }
+    out->push_back(std::move(cur));
+  }
+}
+
+}  // namespace tessera

@@ -1,0 +1,127 @@
+// The command table: one CommandSpec per command (and per subcommand), registered by the
+// family files from static initialisers. Dispatch, COMMAND output, key extraction and
+// per-command statistics are all derived from these specs.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+namespace tessera {
+
+class CommandContext;
+
+// Redis's command flags (COMMAND INFO prints their names).
+enum CmdFlag : uint32_t {
+  kCmdWrite = 1 << 0,
+  kCmdReadOnly = 1 << 1,
+  kCmdDenyOom = 1 << 2,
+  kCmdAdmin = 1 << 3,
+  kCmdPubSub = 1 << 4,
+  kCmdNoScript = 1 << 5,
+  kCmdBlocking = 1 << 6,
+  kCmdLoading = 1 << 7,
+  kCmdStale = 1 << 8,
+  kCmdSkipMonitor = 1 << 9,
+  kCmdSkipSlowlog = 1 << 10,
+  kCmdFast = 1 << 11,
+  kCmdNoAuth = 1 << 12,
+  kCmdMayReplicate = 1 << 13,
+  kCmdNoMulti = 1 << 14,
+  kCmdMovableKeys = 1 << 15,
+  kCmdAllowBusy = 1 << 16,
+};
+
+// Where a command runs.
+enum class Route : uint8_t {
+  kLocal,   // on the connection's own thread, no keyspace access (PING, CLIENT SETNAME)
+  kKeys,    // on the shard(s) owning its keys; atomically when they are several
+  kAll,     // atomically on every shard (FLUSHALL, KEYS, DBSIZE, CONFIG SET)
+  kCustom,  // on the one shard that `route_fn` picks from the arguments (SCAN)
+};
+
+using ArgList = std::span<std::string>;
+using Handler = void (*)(CommandContext&);
+// Key positions for commands whose keys cannot be described by first/last/step.
+using KeysFn = std::vector<int> (*)(ArgList args);
+// For Route::kCustom: the shard index that must run the command.
+using RouteFn = int (*)(ArgList args, int num_shards);
+
+struct CommandSpec {
+  std::string name;  // lowercase; "parent|sub" for subcommands
+  int arity = 0;     // >0 exact, <0 at least -arity
+  uint32_t flags = 0;
+  int first_key = 0, last_key = 0, key_step = 0;  // last_key -1 = last argument
+  std::vector<std::string> acl_categories;  // without '@': "read", "string", "fast"
+  Route route = Route::kLocal;
+  Handler handler = nullptr;
+  KeysFn keys_fn = nullptr;
+  RouteFn route_fn = nullptr;
+  std::string group;    // COMMAND DOCS group: "string", "generic", "server", "connection"
+  std::string summary;  // COMMAND DOCS summary
+  std::string since;    // Redis version that introduced it
+  std::string complexity;
+  std::vector<CommandSpec> subcommands;
+
+  // Builder used by the family files:
+  //   CommandSpec::Make("get", 2, kCmdReadOnly | kCmdFast, Get).Keys(1, 1, 1)
+  //       .Acl({"read", "string", "fast"}).Doc("string", "Get the value of a key", "1.0.0", "O(1)")
+  static CommandSpec Make(std::string name, int arity, uint32_t flags, Handler handler);
+  CommandSpec& Keys(int first, int last, int step);
+  CommandSpec& MovableKeys(KeysFn fn);
+  CommandSpec& RouteTo(Route r);
+  CommandSpec& RouteBy(RouteFn fn);
+  CommandSpec& Acl(std::vector<std::string> categories);
+  CommandSpec& Doc(std::string group, std::string summary, std::string since,
+                   std::string complexity);
+  CommandSpec& Subcommands(std::vector<CommandSpec> subs);
+
+  int id = -1;  // index into the registry's flat list, for per-command statistics
+  const CommandSpec* parent = nullptr;
+
+  // Key argument positions for this invocation.
+  std::vector<int> KeyPositions(ArgList args) const;
+  // The name Redis prints in errors and stats: "get", "config|get".
+  const std::string& full_name() const { return name; }
+  std::string parent_name() const;
+};
+
+class CommandRegistry {
+ public:
+  void Register(CommandSpec spec);
+  // Case-insensitive lookup of a top-level command.
+  const CommandSpec* Find(std::string_view name) const;
+  // Case-insensitive lookup of a subcommand of `parent`.
+  const CommandSpec* FindSub(const CommandSpec& parent, std::string_view sub) const;
+
+  // Every top-level command, in registration order.
+  const std::vector<const CommandSpec*>& commands() const { return top_; }
+  // Every command and subcommand, indexed by CommandSpec::id.
+  const std::vector<const CommandSpec*>& all() const { return all_; }
+  // Called once after static registration: assigns ids and parent links.
+  void Finalize();
+
+ private:
+  std::vector<std::unique_ptr<CommandSpec>> owned_;
+  std::vector<const CommandSpec*> top_;
+  std::vector<const CommandSpec*> all_;
+  std::unordered_map<std::string, const CommandSpec*> by_name_;
+};
+
+CommandRegistry& Registry();
+
+// Families register from a static initialiser at the bottom of their file:
+//   static CommandRegistrar registrar(RegisterStringFamily);
+struct CommandRegistrar {
+  explicit CommandRegistrar(void (*fn)(CommandRegistry&)) { fn(Registry()); }
+};
+
+// Flag names as COMMAND INFO prints them.
+std::vector<std::string> FlagNames(uint32_t flags);
+
+}  // namespace tessera

@@ -1,0 +1,79 @@
+// What a command handler sees: its arguments, a reply builder, the session state it may read,
+// and the shard-local storage of whichever shards own its keys. A handler is written once and
+// runs unchanged inline, on another shard, or inside an atomic multi-shard operation: it always
+// reaches a key's database through DbFor(key).
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/hash_slot.h"
+#include "core/db.h"
+#include "protocol/reply_builder.h"
+#include "server/command.h"
+#include "server/server.h"
+#include "server/shard.h"
+
+namespace tessera {
+
+class Connection;
+
+class CommandContext {
+ public:
+  CommandContext(Server* server, Shard* shard, Connection* conn, const CommandSpec* spec,
+                 ArgList args, std::string* out, int resp, int db_index, uint64_t client_id,
+                 int64_t now_ms)
+      : server(server), shard(shard), conn(conn), spec(spec), args(args), rb(out, resp),
+        db_index(db_index), client_id(client_id), now_ms(now_ms) {}
+
+  Server* server;
+  Shard* shard;            // the shard running the handler
+  Connection* conn;        // only for Route::kLocal handlers; nullptr elsewhere
+  const CommandSpec* spec;
+  ArgList args;
+  ReplyBuilder rb;
+  int db_index;
+  uint64_t client_id;
+  int64_t now_ms;
+
+  Shard& ShardFor(std::string_view key) { return server->shard(server->ShardOf(key)); }
+  Db& DbFor(std::string_view key) { return ShardFor(key).db(db_index); }
+  Db& DbFor(std::string_view key, int db) { return ShardFor(key).db(db); }
+
+  // Lookup for reading: counts a keyspace hit or miss and refreshes the access clock.
+  Entry* Lookup(std::string_view key) {
+    Shard& s = ShardFor(key);
+    Entry* e = s.db(db_index).Find(key, now_ms);
+    if (e) {
+      ++s.stats().keyspace_hits;
+      e->access_clock = static_cast<uint32_t>(now_ms / 1000);
+    } else {
+      ++s.stats().keyspace_misses;
+    }
+    return e;
+  }
+  // Lookup for writing: no hit/miss accounting.
+  Entry* LookupWrite(std::string_view key) {
+    Entry* e = DbFor(key).Find(key, now_ms);
+    if (e) e->access_clock = static_cast<uint32_t>(now_ms / 1000);
+    return e;
+  }
+  // Records `n` changes to the dataset (rdb_changes_since_last_save, future replication).
+  void Dirty(std::string_view key, uint64_t n = 1) { ShardFor(key).stats().dirty += n; }
+
+  const std::string& arg(size_t i) const { return args[i]; }
+  size_t argc() const { return args.size(); }
+
+  // Common replies.
+  void ReplySyntaxError() { rb.Error("ERR syntax error"); }
+  void ReplyNotInteger() { rb.Error("ERR value is not an integer or out of range"); }
+  void ReplyWrongType() {
+    rb.Error("WRONGTYPE Operation against a key holding the wrong kind of value");
+  }
+  void ReplyArity() {
+    rb.Error("ERR wrong number of arguments for '" + spec->name + "' command");
+  }
+};
+
+}  // namespace tessera

@@ -1,0 +1,323 @@
+// The settings table and the file / flag / CONFIG parsers built on it.
+#include "server/config.h"
+
+#include <unistd.h>
+
+#include <climits>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "base/strings.h"
+#include "protocol/resp_parser.h"
+
+namespace tessera {
+namespace {
+
+struct Setting {
+  std::string name;
+  std::vector<std::string> aliases;
+  bool mutable_at_runtime;
+  std::function<std::string(const Config&)> get;
+  // Returns "" or the reason the value is refused.
+  std::function<std::string(Config*, const std::vector<std::string>&)> set;
+  int nargs = 1;  // -1: any number of arguments, joined by spaces
+};
+
+std::string JoinArgs(const std::vector<std::string>& a) {
+  std::string out;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (i) out += ' ';
+    out += a[i];
+  }
+  return out;
+}
+
+Setting IntSetting(std::string name, int64_t Config::*field, int64_t lo, int64_t hi,
+                   bool runtime) {
+  return Setting{
+      std::move(name), {}, runtime,
+      [field](const Config& c) { return std::to_string(c.*field); },
+      [field, lo, hi](Config* c, const std::vector<std::string>& a) -> std::string {
+        auto v = ParseInt64(a[0]);
+        if (!v) return "argument couldn't be parsed into an integer";
+        if (*v < lo || *v > hi)
+          return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                 " inclusive";
+        c->*field = *v;
+        return "";
+      }};
+}
+
+Setting MemSetting(std::string name, int64_t Config::*field, int64_t lo, bool runtime) {
+  return Setting{std::move(name), {}, runtime,
+                 [field](const Config& c) { return std::to_string(c.*field); },
+                 [field, lo](Config* c, const std::vector<std::string>& a) -> std::string {
+                   auto v = ParseMemory(a[0]);
+                   if (!v || *v < lo) return "argument must be a memory value";
+                   c->*field = *v;
+                   return "";
+                 }};
+}
+
+Setting StrSetting(std::string name, std::string Config::*field, bool runtime,
+                   std::vector<std::string> allowed = {}) {
+  return Setting{std::move(name), {}, runtime,
+                 [field](const Config& c) { return c.*field; },
+                 [field, allowed](Config* c, const std::vector<std::string>& a) -> std::string {
+                   std::string v = allowed.empty() ? a[0] : ToLower(a[0]);
+                   if (!allowed.empty()) {
+                     bool ok = false;
+                     for (auto& x : allowed) ok |= (x == v);
+                     if (!ok) {
+                       std::string msg = "argument(s) must be one of the following: ";
+                       for (size_t i = 0; i < allowed.size(); ++i)
+                         msg += (i ? ", " : "") + allowed[i];
+                       return msg;
+                     }
+                   }
+                   c->*field = v;
+                   return "";
+                 }};
+}
+
+std::string ObufString(const Config& c) {
+  auto one = [](const char* cls, const OutputBufferLimit& l) {
+    return std::string(cls) + " " + std::to_string(l.hard) + " " + std::to_string(l.soft) + " " +
+           std::to_string(l.soft_seconds);
+  };
+  return one("normal", c.obuf_normal) + " " + one("slave", c.obuf_replica) + " " +
+         one("pubsub", c.obuf_pubsub);
+}
+
+std::string SetObuf(Config* c, const std::vector<std::string>& a) {
+  std::vector<std::string> words;
+  for (auto& s : a) {
+    std::istringstream in(s);
+    std::string w;
+    while (in >> w) words.push_back(w);
+  }
+  if (words.empty() || words.size() % 4 != 0) return "Wrong number of arguments in buffer limit configuration.";
+  Config tmp = *c;
+  for (size_t i = 0; i < words.size(); i += 4) {
+    std::string cls = ToLower(words[i]);
+    OutputBufferLimit* l = nullptr;
+    if (cls == "normal") l = &tmp.obuf_normal;
+    else if (cls == "slave" || cls == "replica") l = &tmp.obuf_replica;
+    else if (cls == "pubsub") l = &tmp.obuf_pubsub;
+    else return "Invalid client class specified in buffer limit configuration.";
+    auto hard = ParseMemory(words[i + 1]);
+    auto soft = ParseMemory(words[i + 2]);
+    auto secs = ParseInt64(words[i + 3]);
+    if (!hard || !soft || !secs || *hard < 0 || *soft < 0 || *secs < 0)
+      return "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+    *l = {*hard, *soft, *secs};
+  }
+  *c = tmp;
+  return "";
+}
+
+const std::vector<Setting>& Settings() {
+  static const std::vector<Setting> kSettings = [] {
+    std::vector<Setting> s;
+    s.push_back(StrSetting("bind", &Config::bind, false));
+    s.back().nargs = -1;
+    s.push_back(IntSetting("port", &Config::port, 0, 65535, false));
+    s.push_back(IntSetting("threads", &Config::threads, 0, 1024, false));
+    s.push_back(IntSetting("databases", &Config::databases, 1, INT_MAX, false));
+    s.push_back(IntSetting("maxclients", &Config::maxclients, 1, INT_MAX, true));
+    s.push_back(IntSetting("timeout", &Config::timeout, 0, INT_MAX, true));
+    s.push_back(IntSetting("tcp-backlog", &Config::tcp_backlog, 0, INT_MAX, false));
+    s.push_back(IntSetting("tcp-keepalive", &Config::tcp_keepalive, 0, INT_MAX, true));
+    s.push_back(MemSetting("proto-max-bulk-len", &Config::proto_max_bulk_len, 1024 * 1024, true));
+    s.push_back(MemSetting("client-query-buffer-limit", &Config::client_query_buffer_limit,
+                           1024 * 1024, true));
+    s.push_back(Setting{"client-output-buffer-limit", {}, true, ObufString, SetObuf, -1});
+    s.push_back(IntSetting("hz", &Config::hz, 1, 500, true));
+    s.push_back(StrSetting("loglevel", &Config::loglevel, true,
+                           {"debug", "verbose", "notice", "warning", "nothing"}));
+    s.push_back(StrSetting("logfile", &Config::logfile, false));
+    s.push_back(StrSetting("requirepass", &Config::requirepass, true));
+    s.push_back(MemSetting("maxmemory", &Config::maxmemory, 0, true));
+    s.push_back(StrSetting("maxmemory-policy", &Config::maxmemory_policy, true,
+                           {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
+                            "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}));
+    s.push_back(IntSetting("maxmemory-samples", &Config::maxmemory_samples, 1, 64, true));
+    s.push_back(IntSetting("lfu-log-factor", &Config::lfu_log_factor, 0, INT_MAX, true));
+    s.push_back(IntSetting("lfu-decay-time", &Config::lfu_decay_time, 0, INT_MAX, true));
+    s.push_back(StrSetting("dir", &Config::dir, true));
+    s.push_back(StrSetting("dbfilename", &Config::dbfilename, true));
+    s.push_back(StrSetting("appendonly", &Config::appendonly, false, {"no"}));
+    s.push_back(StrSetting("save", &Config::save, true));
+    s.back().nargs = -1;
+    s.push_back(StrSetting("io-engine", &Config::io_engine, false, {"epoll"}));
+    s.push_back(StrSetting("daemonize", &Config::daemonize, false, {"no"}));
+    s.push_back(StrSetting("pidfile", &Config::pidfile, false));
+    s.push_back(StrSetting("protected-mode", &Config::protected_mode, true, {"yes", "no"}));
+    return s;
+  }();
+  return kSettings;
+}
+
+const Setting* FindSetting(const std::string& name) {
+  std::string lower = ToLower(name);
+  for (auto& s : Settings()) {
+    if (s.name == lower) return &s;
+    for (auto& a : s.aliases)
+      if (a == lower) return &s;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+bool IsConfigName(const std::string& name) { return FindSetting(name) != nullptr; }
+
+std::string ApplyConfig(Config* cfg, const std::string& name, const std::vector<std::string>& args,
+                        bool runtime) {
+  const Setting* s = FindSetting(name);
+  if (!s) return "unknown";
+  if (runtime && !s->mutable_at_runtime) return "can't set immutable config";
+  if (s->nargs == -1) {
+    std::vector<std::string> joined{JoinArgs(args)};
+    return s->set(cfg, joined);
+  }
+  if (static_cast<int>(args.size()) != s->nargs) return "wrong number of arguments";
+  return s->set(cfg, args);
+}
+
+std::vector<std::pair<std::string, std::string>> GetConfig(const Config& cfg,
+                                                           const std::string& pattern) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (auto& s : Settings()) {
+    if (GlobMatch(pattern, s.name, true)) out.emplace_back(s.name, s.get(cfg));
+    else
+      for (auto& a : s.aliases)
+        if (GlobMatch(pattern, a, true)) out.emplace_back(a, s.get(cfg));
+  }
+  return out;
+}
+
+bool LoadConfig(int argc, char** argv, Config* cfg, std::string* err,
+                std::vector<std::string>* warnings) {
+  // Collect "name args..." directives from the file, then from the flags (flags win).
+  std::vector<std::vector<std::string>> directives;
+  int i = 1;
+  if (argc > 1 && argv[1][0] != '-') {
+    cfg->config_file = argv[1];
+    std::ifstream in(cfg->config_file);
+    if (!in) {
+      *err = "Fatal error, can't open config file '" + cfg->config_file + "'";
+      return false;
+    }
+    std::string line;
+    while (std::getline(in, line)) {
+      std::vector<std::string> words;
+      size_t start = line.find_first_not_of(" \t\r");
+      if (start == std::string::npos || line[start] == '#') continue;
+      if (!SplitInlineArgs(line, &words)) {
+        *err = "Unbalanced quotes in configuration line: " + line;
+        return false;
+      }
+      if (!words.empty()) directives.push_back(std::move(words));
+    }
+    i = 2;
+  }
+  for (; i < argc; ++i) {
+    std::string a = argv[i];
+    if (a.rfind("--", 0) != 0) {
+      *err = "Invalid argument '" + a + "': options look like --name value";
+      return false;
+    }
+    std::vector<std::string> d{a.substr(2)};
+    while (i + 1 < argc && std::string(argv[i + 1]).rfind("--", 0) != 0) d.push_back(argv[++i]);
+    directives.push_back(std::move(d));
+  }
+  for (auto& d : directives) {
+    std::string name = ToLower(d[0]);
+    std::vector<std::string> args(d.begin() + 1, d.end());
+    if (!FindSetting(name)) {
+      warnings->push_back("Unknown directive '" + d[0] + "' ignored");
+      continue;
+    }
+    if (args.empty() && name != "save" && name != "requirepass" && name != "logfile") {
+      *err = "Directive '" + d[0] + "' needs a value";
+      return false;
+    }
+    if (args.empty()) args.push_back("");
+    std::string e = ApplyConfig(cfg, name, args, false);
+    if (!e.empty()) {
+      *err = "Bad directive '" + d[0] + "': " + e;
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string RewriteConfig(const Config& cfg) {
+  if (cfg.config_file.empty()) return "The server is running without a config file";
+  std::vector<std::string> lines;
+  {
+    std::ifstream in(cfg.config_file);
+    std::string line;
+    while (std::getline(in, line)) lines.push_back(line);
+  }
+  Config defaults;
+  auto quote = [](const std::string& v) {
+    if (!v.empty() && v.find_first_of(" \t\"'") == std::string::npos) return v;
+    std::string out = "\"";
+    for (char c : v) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    return out + "\"";
+  };
+  std::vector<bool> written(Settings().size(), false);
+  std::vector<std::string> out;
+  for (auto& line : lines) {
+    std::vector<std::string> words;
+    size_t start = line.find_first_not_of(" \t\r");
+    if (start != std::string::npos && line[start] != '#' && SplitInlineArgs(line, &words) &&
+        !words.empty()) {
+      const Setting* s = FindSetting(words[0]);
+      if (s) {
+        size_t idx = s - Settings().data();
+        if (!written[idx]) {
+          written[idx] = true;
+          std::string v = s->get(cfg);
+          out.push_back(s->name + " " + (s->nargs == -1 && !v.empty() ? v : quote(v)));
+        }
+        continue;
+      }
+    }
+    out.push_back(line);
+  }
+  bool header = false;
+  for (size_t k = 0; k < Settings().size(); ++k) {
+    const Setting& s = Settings()[k];
+    if (written[k] || s.get(cfg) == s.get(defaults)) continue;
+    if (!header) {
+      out.push_back("# Generated by CONFIG REWRITE");
+      header = true;
+    }
+    std::string v = s.get(cfg);
+    out.push_back(s.name + " " + (s.nargs == -1 && !v.empty() ? v : quote(v)));
+  }
+  std::string tmp = cfg.config_file + ".tmp-rewrite";
+  {
+    std::ofstream o(tmp, std::ios::trunc);
+    for (auto& l : out) o << l << "\n";
+    o.flush();
+    if (!o) return "Rewriting config file: write failed";
+  }
+  FILE* f = fopen(tmp.c_str(), "r");
+  if (f) {
+    fsync(fileno(f));
+    fclose(f);
+  }
+  if (rename(tmp.c_str(), cfg.config_file.c_str()) != 0)
+    return "Rewriting config file: rename failed";
+  return "";
+}
+
+}  // namespace tessera

@@ -1,0 +1,219 @@
+// Connection I/O: reading, parsing, writing, limits.
+#include "server/connection.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include "base/clock.h"
+#include "net/socket.h"
+#include "protocol/reply_builder.h"
+#include "server/dispatch.h"
+#include "server/server.h"
+#include "server/shard.h"
+
+namespace tessera {
+namespace {
+constexpr size_t kReadChunk = 16 * 1024;
+// Stop reading from a client whose unsent replies exceed this, until they drain.
+constexpr size_t kReadPauseOutput = 64 * 1024 * 1024;
+}  // namespace
+
+Connection::Connection(Shard* shard, int fd, uint64_t id)
+    : shard_(shard), fd_(fd), id_(id),
+      parser_(shard->server().config().proto_max_bulk_len) {
+  addr = PeerAddress(fd);
+  laddr = LocalAddress(fd);
+  created_ms = last_interaction_ms = NowMs();
+}
+
+Connection::~Connection() {
+  if (!closed_) Close();
+}
+
+void Connection::OnEvent(uint32_t events) {
+  if (closed_) return;
+  if (events & EPOLLERR) return Close();
+  if ((events & EPOLLIN) || ((events & EPOLLHUP) && !eof_)) HandleRead();
+  if (!closed_ && (events & (EPOLLOUT | EPOLLHUP))) FlushWrites();
+}
+
+void Connection::HandleRead() {
+  if (eof_ || wbuf_.size() - woff_ > kReadPauseOutput) return UpdateInterest();
+  size_t want = kReadChunk;
+  int64_t pending = parser_.pending_bulk();
+  if (pending > 0) {
+    size_t need = static_cast<size_t>(pending) + 2;
+    size_t have = rbuf_.size();
+    if (need > have) want = std::max(want, std::min<size_t>(need - have, 64 << 20));
+  }
+  char* p = rbuf_.PrepareWrite(want);
+  ssize_t n = read(fd_, p, want);
+  if (n == 0) {
+    // The peer closed its side: answer what it already sent, then close.
+    eof_ = true;
+    ProcessInput();
+    return;
+  }
+  if (n < 0) {
+    if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) Close();
+    return;
+  }
+  rbuf_.Commit(n);
+  shard_->stats().net_input_bytes += n;
+  last_interaction_ms = NowMs();
+  const Config& cfg = shard_->server().config();
+  if (static_cast<int64_t>(rbuf_.size()) > cfg.client_query_buffer_limit) {
+    Close();
+    return;
+  }
+  parser_.set_max_bulk_len(cfg.proto_max_bulk_len);
+  ProcessInput();
+}
+
+void Connection::ProcessInput() {
+  if (in_process_) return;
+  in_process_ = true;
+  while (!closed_ && !inflight_ && !paused_ && !close_after_reply_) {
+    size_t consumed = 0;
+    auto st = parser_.Parse(rbuf_.view(), &consumed);
+    rbuf_.Consume(consumed);
+    if (st == RespParser::Status::kIncomplete) break;
+    if (st == RespParser::Status::kError) {
+      ProtocolError(parser_.error());
+      break;
+    }
+    Dispatcher::Run(this, ArgList(parser_.args().data(), parser_.argc()));
+  }
+  if (!closed_ && !inflight_) Dispatcher::SendBatch(this);
+  rbuf_.ShrinkIfIdle(1 << 20);
+  in_process_ = false;
+  FlushWrites();
+}
+
+void Connection::Continue() {
+  if (!stashed_.empty()) {
+    std::vector<std::string> cmd = std::move(stashed_);
+    stashed_.clear();
+    in_process_ = true;
+    Dispatcher::Run(this, ArgList(cmd));
+    in_process_ = false;
+  }
+  ProcessInput();
+}
+
+void Connection::OnRemoteReply(const std::string& reply) {
+  inflight_ = false;
+  if (closed_) {
+    shard_->Bury(id_);
+    return;
+  }
+  wbuf_.append(reply);
+  Continue();
+}
+
+void Connection::ResumeFromPause() {
+  if (closed_ || !paused_) return;
+  paused_ = false;
+  Continue();
+}
+
+void Connection::ProtocolError(const std::string& msg) {
+  ReplyBuilder(&wbuf_).Error("ERR " + msg);
+  close_after_reply_ = true;
+}
+
+void Connection::FlushWrites() {
+  while (!closed_ && woff_ < wbuf_.size()) {
+    ssize_t n = write(fd_, wbuf_.data() + woff_, wbuf_.size() - woff_);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (errno == EINTR) continue;
+      Close();
+      return;
+    }
+    woff_ += n;
+    shard_->stats().net_output_bytes += n;
+  }
+  if (closed_) return;
+  if (woff_ == wbuf_.size()) {
+    if (wbuf_.capacity() > (1 << 20)) std::string().swap(wbuf_);
+    else wbuf_.clear();
+    woff_ = 0;
+    if (close_after_reply_ || (eof_ && !inflight_ && !paused_)) {
+      Close();
+      return;
+    }
+    // Reading may have been paused by a large backlog of replies.
+    if (rbuf_.size() > 0 && !inflight_ && !paused_ && !in_process_) ProcessInput();
+  }
+  UpdateInterest();
+}
+
+void Connection::UpdateInterest() {
+  if (closed_) return;
+  size_t pending = wbuf_.size() - woff_;
+  uint32_t ev = (pending > 0 ? EPOLLOUT : 0) | (!eof_ && pending <= kReadPauseOutput ? EPOLLIN : 0);
+  if (ev == events_) return;
+  events_ = ev;
+  shard_->loop().Modify(fd_, ev, this);
+}
+
+void Connection::Close() {
+  if (closed_) return;
+  closed_ = true;
+  shard_->loop().Remove(fd_);
+  close(fd_);
+  shard_->server().connected_clients().fetch_sub(1, std::memory_order_relaxed);
+  if (!inflight_) shard_->Bury(id_);
+}
+
+void Connection::CheckLimits(int64_t now_ms) {
+  const Config& cfg = shard_->server().config();
+  if (cfg.timeout > 0 && !inflight_ && !paused_ &&
+      now_ms - last_interaction_ms > cfg.timeout * 1000) {
+    Close();
+    return;
+  }
+  const OutputBufferLimit& lim = cfg.obuf_normal;
+  int64_t pending = static_cast<int64_t>(wbuf_.size() - woff_);
+  if (lim.hard > 0 && pending > lim.hard) {
+    Close();
+    return;
+  }
+  if (lim.soft > 0 && pending > lim.soft) {
+    if (obuf_soft_since_ms_ == 0) obuf_soft_since_ms_ = now_ms;
+    else if (now_ms - obuf_soft_since_ms_ > lim.soft_seconds * 1000) Close();
+  } else {
+    obuf_soft_since_ms_ = 0;
+  }
+}
+
+std::string Connection::InfoLine(int64_t now_ms) const {
+  std::string flags;
+  if (paused_) flags += "b";
+  if (close_after_reply_) flags += "c";
+  if (no_evict) flags += "e";
+  if (flags.empty()) flags = "N";
+  std::string events = "r";
+  if (events_ & EPOLLOUT) events += "w";
+  size_t qbuf = rbuf_.size();
+  size_t omem = wbuf_.size() - woff_;
+  char buf[1024];
+  snprintf(buf, sizeof(buf),
+           "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 "
+           "psub=0 ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 "
+           "obl=0 oll=0 omem=%zu tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d",
+           static_cast<unsigned long long>(id_), addr.c_str(), laddr.c_str(), fd_, name.c_str(),
+           static_cast<long long>((now_ms - created_ms) / 1000),
+           static_cast<long long>((now_ms - last_interaction_ms) / 1000), flags.c_str(), db, qbuf,
+           rbuf_.capacity() - qbuf, rbuf_.capacity(), omem,
+           sizeof(*this) + rbuf_.capacity() + wbuf_.capacity(), events.c_str(),
+           last_command.c_str(), resp);
+  return buf;
+}
+
+}  // namespace tessera

@@ -1,0 +1,180 @@
+// Command lookup, checks and routing.
+#include "server/dispatch.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "base/clock.h"
+#include "base/strings.h"
+#include "server/command_context.h"
+#include "server/connection.h"
+#include "server/server.h"
+#include "server/shard.h"
+
+namespace tessera {
+namespace {
+
+// Largest number of pipelined commands sent to another shard in one hop.
+constexpr size_t kMaxBatch = 128;
+
+void Reject(Connection* conn, const CommandSpec* spec, std::string* out, const std::string& err) {
+  ReplyBuilder(out).Error(err);
+  auto& st = conn->shard().stats();
+  ++st.total_error_replies;
+  if (spec) ++st.commands[spec->id].rejected_calls;
+}
+
+std::string UnknownCommandError(ArgList args) {
+  std::string list;
+  for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
+    size_t room = 128 - list.size();
+    list += "'" + args[i].substr(0, room) + "' ";
+  }
+  return "ERR unknown command '" + args[0].substr(0, 128) + "', with args beginning with: " + list;
+}
+
+bool ArityOk(const CommandSpec* spec, size_t argc) {
+  int n = static_cast<int>(argc);
+  return spec->arity > 0 ? n == spec->arity : n >= -spec->arity;
+}
+
+void PostReply(Server* server, int origin, uint64_t conn_id, std::string reply) {
+  server->shard(origin).loop().Post([conn_id, reply = std::move(reply)] {
+    if (Connection* c = CurrentShard()->FindConnection(conn_id)) c->OnRemoteReply(reply);
+  });
+}
+
+}  // namespace
+
+void Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec* spec,
+                         ArgList args, std::string* out, int resp, int db, uint64_t client_id) {
+  size_t before = out->size();
+  int64_t t0 = NowUs();
+  CommandContext ctx(&exec_shard.server(), &exec_shard, conn, spec, args, out, resp, db,
+                     client_id, t0 / 1000);
+  spec->handler(ctx);
+  auto& st = exec_shard.stats();
+  auto& cs = st.commands[spec->id];
+  ++cs.calls;
+  cs.usec += NowUs() - t0;
+  ++st.commands_processed;
+  if (out->size() > before && (*out)[before] == '-') {
+    ++cs.failed_calls;
+    ++st.total_error_replies;
+  }
+}
+
+void Dispatcher::SendBatch(Connection* conn) {
+  auto& b = conn->batch_;
+  if (b.cmds.empty()) return;
+  Server* server = &conn->shard().server();
+  int origin = conn->shard().index();
+  auto cmds = std::make_shared<std::vector<std::vector<std::string>>>(std::move(b.cmds));
+  auto specs = std::move(b.specs);
+  int resp = conn->resp, db = conn->db;
+  uint64_t id = conn->id();
+  server->shard(b.shard).loop().Post([server, origin, id, cmds, specs, resp, db] {
+    std::string reply;
+    Shard& me = *CurrentShard();
+    for (size_t i = 0; i < cmds->size(); ++i)
+      Execute(me, nullptr, specs[i], ArgList((*cmds)[i]), &reply, resp, db, id);
+    PostReply(server, origin, id, std::move(reply));
+  });
+  b = Connection::Batch();
+  conn->inflight_ = true;
+}
+
+void Dispatcher::Run(Connection* conn, ArgList args) {
+  Shard& shard = conn->shard();
+  Server& server = shard.server();
+  std::string* out = &conn->wbuf_;
+
+  const CommandSpec* spec = Registry().Find(args[0]);
+  if (!spec) return Reject(conn, nullptr, out, UnknownCommandError(args));
+  if (!ArityOk(spec, args.size()))
+    return Reject(conn, spec,  out,
+                  "ERR wrong number of arguments for '" + spec->name + "' command");
+  if (!spec->subcommands.empty()) {
+    const CommandSpec* sub = Registry().FindSub(*spec, args[1]);
+    if (!sub) {
+      std::string upper = args[0];
+      for (char& c : upper) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+      return Reject(conn, spec, out,
+                    "ERR unknown subcommand '" + args[1].substr(0, 128) + "'. Try " + upper +
+                        " HELP.");
+    }
+    spec = sub;
+    if (!ArityOk(spec, args.size()))
+      return Reject(conn, spec, out,
+                    "ERR wrong number of arguments for '" + spec->name + "' command");
+  }
+
+  // Decide where it runs.
+  int target = -1;  // a single shard, or -1 for the local one
+  std::vector<int> shards;
+  if (server.num_shards() > 1) {
+    switch (spec->route) {
+      case Route::kLocal:
+        break;
+      case Route::kKeys:
+        for (int pos : spec->KeyPositions(args)) shards.push_back(server.ShardOf(args[pos]));
+        std::sort(shards.begin(), shards.end());
+        shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
+        break;
+      case Route::kAll:
+        shards = server.AllShards();
+        break;
+      case Route::kCustom:
+        shards.push_back(spec->route_fn(args, server.num_shards()));
+        break;
+    }
+    if (shards.size() == 1) {
+      target = shards[0];
+      shards.clear();
+    }
+  }
+  bool remote_single = target >= 0 && target != shard.index();
+
+  // A batch for another shard is open: extend it, or send it and come back to this command.
+  auto& batch = conn->batch_;
+  if (!batch.cmds.empty() && !(remote_single && target == batch.shard)) {
+    conn->stashed_.assign(args.begin(), args.end());
+    return SendBatch(conn);
+  }
+
+  if (!conn->authenticated && !(spec->flags & kCmdNoAuth))
+    return Reject(conn, spec, out, "NOAUTH Authentication required.");
+  int64_t now = NowMs();
+  if (server.IsPaused(spec->flags, now)) {
+    conn->stashed_.assign(args.begin(), args.end());
+    conn->paused_ = true;
+    shard.AddPaused(conn->id());
+    return;
+  }
+  conn->last_command = spec->name;
+
+  if (remote_single) {
+    batch.shard = target;
+    batch.cmds.emplace_back(args.begin(), args.end());
+    batch.specs.push_back(spec);
+    if (batch.cmds.size() >= kMaxBatch) SendBatch(conn);
+    return;
+  }
+  if (shards.empty()) {
+    Execute(shard, conn, spec, args, out, conn->resp, conn->db, conn->id());
+    return;
+  }
+  // Several shards: run atomically once all of them are parked.
+  auto owned = std::make_shared<std::vector<std::string>>(args.begin(), args.end());
+  int origin = shard.index(), resp = conn->resp, db = conn->db;
+  uint64_t id = conn->id();
+  Server* srv = &server;
+  conn->inflight_ = true;
+  server.RunAtomic(shards, [srv, origin, id, spec, owned, resp, db] {
+    std::string reply;
+    Execute(*CurrentShard(), nullptr, spec, ArgList(*owned), &reply, resp, db, id);
+    PostReply(srv, origin, id, std::move(reply));
+  });
+}
+
+}  // namespace tessera

@@ -1,0 +1,27 @@
+// Dispatch: look a command up, check arity / auth / pause, then run it where its keys live:
+// inline, batched to one other shard, or atomically across several (Server::RunAtomic).
+#pragma once
+
+#include <string>
+
+#include "server/command.h"
+
+namespace tessera {
+
+class Connection;
+class Shard;
+
+class Dispatcher {
+ public:
+  // Runs one parsed command for `conn`. The connection may end up suspended (inflight or
+  // paused); its reply then arrives later, still in order.
+  static void Run(Connection* conn, ArgList args);
+  // Sends the batch gathered for another shard, suspending the connection.
+  static void SendBatch(Connection* conn);
+  // Runs `spec` against the data of the calling thread's shards, appending its reply to `out`
+  // and accounting statistics to `exec_shard`.
+  static void Execute(Shard& exec_shard, Connection* conn, const CommandSpec* spec, ArgList args,
+                      std::string* out, int resp, int db, uint64_t client_id);
+};
+
+}  // namespace tessera

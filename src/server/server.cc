@@ -1,0 +1,153 @@
+// Server start-up, shutdown, slot map and the cross-shard scheduler.
+#include "server/server.h"
+
+#include <signal.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <random>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "net/socket.h"
+#include "server/command.h"
+#include "server/shard.h"
+
+namespace tessera {
+namespace {
+
+// One multi-shard operation in flight: see Server's header comment.
+struct AtomicOp {
+  AtomicOp(int n, std::function<void()> b) : needed(n), body(std::move(b)) {}
+  void Arrive() {
+    if (arrived.fetch_add(1, std::memory_order_acq_rel) + 1 == needed) {
+      body();
+      done.store(1, std::memory_order_release);
+      done.notify_all();
+    } else {
+      while (done.load(std::memory_order_acquire) == 0) done.wait(0, std::memory_order_acquire);
+    }
+  }
+  std::atomic<int> arrived{0};
+  std::atomic<uint32_t> done{0};
+  int needed;
+  std::function<void()> body;
+};
+
+std::string RandomHex(size_t n) {
+  std::random_device rd;
+  static const char kHex[] = "0123456789abcdef";
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s += kHex[rd() % 16];
+  return s;
+}
+
+}  // namespace
+
+Server::Server(Config cfg) : config_(std::move(cfg)) {
+  Registry().Finalize();
+  int n = static_cast<int>(config_.threads);
+  if (n <= 0) n = std::max(1u, std::thread::hardware_concurrency());
+  config_.threads = n;
+  for (int i = 0; i < n; ++i)
+    shards_.push_back(std::make_unique<Shard>(this, i, static_cast<int>(config_.databases)));
+  // Contiguous slot ranges per shard, as a cluster would split them between nodes.
+  slot_owner_.resize(kNumSlots);
+  for (int s = 0; s < kNumSlots; ++s) slot_owner_[s] = static_cast<uint16_t>(s * n / kNumSlots);
+  start_time_ms_ = NowMs();
+  lastsave_s_ = start_time_ms_ / 1000;
+  run_id_ = RandomHex(40);
+}
+
+Server::~Server() = default;
+
+std::vector<int> Server::AllShards() const {
+  std::vector<int> all(shards_.size());
+  for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
+  return all;
+}
+
+void Server::RunAtomic(const std::vector<int>& shards, std::function<void()> body) {
+  auto op = std::make_shared<AtomicOp>(static_cast<int>(shards.size()), std::move(body));
+  std::lock_guard<std::mutex> lock(schedule_mu_);
+  for (int s : shards) shards_[s]->loop().Post([op] { op->Arrive(); });
+}
+
+void Server::Pause(int64_t until_ms, bool all) {
+  // A new pause never shortens or weakens one in force (Redis keeps the stronger).
+  if (until_ms > pause_end_ms_.load()) pause_end_ms_.store(until_ms);
+  if (all) pause_all_.store(true);
+  else if (pause_end_ms_.load() <= NowMs()) pause_all_.store(false);
+}
+
+void Server::Unpause() {
+  pause_end_ms_.store(0);
+  pause_all_.store(false);
+  for (auto& s : shards_) {
+    Shard* sp = s.get();
+    sp->loop().Post([sp] { sp->ResumePaused(); });
+  }
+}
+
+bool Server::IsPaused(uint32_t flags, int64_t now_ms) const {
+  if (pause_end_ms_.load(std::memory_order_relaxed) <= now_ms) return false;
+  if (pause_all_.load(std::memory_order_relaxed)) return true;
+  return flags & (kCmdWrite | kCmdMayReplicate);
+}
+
+void Server::RequestShutdown() { kill(getpid(), SIGTERM); }
+
+int Server::Run() {
+  // Room for maxclients sockets plus our own descriptors.
+  rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+    rlim_t want = static_cast<rlim_t>(config_.maxclients) + 32 + 4 * shards_.size();
+    if (rl.rlim_cur < want) {
+      rl.rlim_cur = std::min(want, rl.rlim_max);
+      setrlimit(RLIMIT_NOFILE, &rl);
+      getrlimit(RLIMIT_NOFILE, &rl);
+      if (rl.rlim_cur < want)
+        LOG_WARNING("Could not raise the open files limit to %llu; maxclients is effectively %llu",
+                    static_cast<unsigned long long>(want),
+                    static_cast<unsigned long long>(rl.rlim_cur - 32));
+    }
+  }
+  // Signals are taken by this thread only (sigwait below); shard threads inherit the mask.
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  std::string bind = config_.bind.substr(0, config_.bind.find(' '));
+  std::vector<int> fds;
+  for (size_t i = 0; i < shards_.size(); ++i) {
+    std::string err;
+    int fd = ListenTcp(bind, static_cast<int>(config_.port), static_cast<int>(config_.tcp_backlog),
+                       true, &err);
+    if (fd < 0) {
+      LOG_WARNING("Could not create server TCP listening socket %s:%lld: %s", bind.c_str(),
+                  static_cast<long long>(config_.port), err.c_str());
+      for (int f : fds) close(f);
+      return 1;
+    }
+    fds.push_back(fd);
+  }
+  for (size_t i = 0; i < shards_.size(); ++i) shards_[i]->Start(fds[i]);
+  LOG_NOTICE("Tessera started: port %lld, %d shard threads, pid %d",
+             static_cast<long long>(config_.port), num_shards(), getpid());
+  LOG_NOTICE("Ready to accept connections tcp");
+
+  int sig = 0;
+  sigwait(&set, &sig);
+  LOG_NOTICE("Received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  for (auto& s : shards_) s->Stop();
+  for (auto& s : shards_) s->Join();
+  LOG_NOTICE("Tessera is now ready to exit, bye bye...");
+  return 0;
+}
+
+}  // namespace tessera

@@ -1,0 +1,84 @@
+// The process: configuration, the shard threads, the slot -> shard map and the few pieces of
+// state that are truly global (client ids, pause state, shutdown).
+//
+// Cross-shard atomicity (RunAtomic): a multi-shard operation posts one "arrive" task to every
+// shard it touches, all posted while holding schedule_mu_, so every shard's queue sees
+// multi-shard operations in one global order. Each shard, on reaching the task, waits until all
+// the others have reached it too; the last to arrive runs the body while every involved shard
+// is parked, then releases them. Because the order is global, the earliest pending operation can
+// always complete: no deadlock. Single-shard commands never touch this path.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/hash_slot.h"
+#include "server/config.h"
+
+namespace tessera {
+
+class Shard;
+
+class Server {
+ public:
+  explicit Server(Config cfg);
+  ~Server();
+
+  // Binds, starts the shard threads and blocks until SHUTDOWN or SIGTERM/SIGINT.
+  // Returns the process exit code.
+  int Run();
+
+  Config& config() { return config_; }
+  int num_shards() const { return static_cast<int>(shards_.size()); }
+  Shard& shard(int i) { return *shards_[i]; }
+  int ShardOfSlot(uint16_t slot) const { return slot_owner_[slot]; }
+  int ShardOf(std::string_view key) const {
+    return shards_.size() == 1 ? 0 : slot_owner_[KeySlot(key)];
+  }
+
+  // Runs `body` once every shard in `shards` (sorted, unique) is parked; see the header comment.
+  // Returns immediately; `body` runs later on one of those shards' threads.
+  void RunAtomic(const std::vector<int>& shards, std::function<void()> body);
+  std::vector<int> AllShards() const;
+
+  uint64_t NextClientId() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }
+  std::atomic<int64_t>& connected_clients() { return connected_clients_; }
+
+  // CLIENT PAUSE state.
+  void Pause(int64_t until_ms, bool all);
+  void Unpause();
+  // True when a command with `flags` must wait (write-pause blocks writes, all-pause all).
+  bool IsPaused(uint32_t cmd_flags, int64_t now_ms) const;
+
+  // Begins shutdown (SHUTDOWN command / signals). Thread-safe.
+  void RequestShutdown();
+
+  int64_t start_time_ms() const { return start_time_ms_; }
+  int64_t lastsave_s() const { return lastsave_s_; }
+  const std::string& run_id() const { return run_id_; }
+  const std::string& executable() const { return executable_; }
+  void set_executable(std::string e) { executable_ = std::move(e); }
+  int tcp_port() const { return static_cast<int>(config_.port); }
+
+ private:
+  Config config_;
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::vector<uint16_t> slot_owner_;
+  std::mutex schedule_mu_;  // orders RunAtomic postings; held only while posting
+  std::atomic<uint64_t> next_client_id_{1};
+  std::atomic<int64_t> connected_clients_{0};
+  std::atomic<int64_t> pause_end_ms_{0};
+  std::atomic<bool> pause_all_{false};
+  int64_t start_time_ms_;
+  int64_t lastsave_s_;
+  std::string run_id_;
+  std::string executable_;
+};
+
+}  // namespace tessera

@@ -1,0 +1,156 @@
+// Shard thread: accept loop, periodic cron (active expiry, client limits, pause), clean-up.
+#include "server/shard.h"
+
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "net/socket.h"
+#include "server/command.h"
+#include "server/connection.h"
+#include "server/server.h"
+
+namespace tessera {
+namespace {
+thread_local Shard* t_current_shard = nullptr;
+}
+
+Shard* CurrentShard() { return t_current_shard; }
+
+class Shard::Listener : public IoHandler {
+ public:
+  explicit Listener(Shard* s) : shard_(s) {}
+  void OnEvent(uint32_t) override { shard_->Accept(); }
+
+ private:
+  Shard* shard_;
+};
+
+Shard::Shard(Server* server, int index, int num_dbs)
+    : server_(server), index_(index), rng_(std::random_device{}() ^ (index * 0x9e3779b97f4a7c15ull)) {
+  for (int i = 0; i < num_dbs; ++i) dbs_.push_back(std::make_unique<Db>());
+  stats_.commands.resize(Registry().all().size());
+}
+
+Shard::~Shard() {
+  conns_.clear();
+  graveyard_.clear();
+  if (listen_fd_ >= 0) close(listen_fd_);
+}
+
+void Shard::Start(int listen_fd) {
+  listen_fd_ = listen_fd;
+  listener_ = std::make_unique<Listener>(this);
+  loop_.Add(listen_fd_, EPOLLIN, listener_.get());
+  thread_ = std::thread([this] {
+    t_current_shard = this;
+    int hz = static_cast<int>(server_->config().hz);
+    loop_.Run(1000 / (hz > 0 ? hz : 10), [this] { Cron(); }, [this] { graveyard_.clear(); });
+    // Shutting down: close every client.
+    for (auto& [id, c] : conns_) c->Close();
+    graveyard_.clear();
+  });
+}
+
+void Shard::Stop() { loop_.Stop(); }
+
+void Shard::Join() {
+  if (thread_.joinable()) thread_.join();
+}
+
+void Shard::Accept() {
+  // Bounded so one busy listener cannot starve the shard's clients.
+  for (int i = 0; i < 64; ++i) {
+    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) {
+      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+        LOG_WARNING("Accepting client connection: %s", strerror(errno));
+      return;
+    }
+    ++stats_.connections_received;
+    auto& count = server_->connected_clients();
+    if (count.fetch_add(1, std::memory_order_relaxed) >= server_->config().maxclients) {
+      count.fetch_sub(1, std::memory_order_relaxed);
+      ++stats_.rejected_connections;
+      static const char kMsg[] = "-ERR max number of clients reached\r\n";
+      ssize_t r = write(fd, kMsg, sizeof(kMsg) - 1);
+      (void)r;
+      close(fd);
+      continue;
+    }
+    SetNoDelay(fd);
+    uint64_t id = server_->NextClientId();
+    auto conn = std::make_unique<Connection>(this, fd, id);
+    Connection* c = conn.get();
+    conns_.emplace(id, std::move(conn));
+    if (!loop_.Add(fd, EPOLLIN, c)) c->Close();
+  }
+}
+
+Connection* Shard::FindConnection(uint64_t id) {
+  auto it = conns_.find(id);
+  return it == conns_.end() ? nullptr : it->second.get();
+}
+
+void Shard::Bury(uint64_t id) {
+  auto it = conns_.find(id);
+  if (it == conns_.end()) return;
+  graveyard_.push_back(std::move(it->second));
+  conns_.erase(it);
+}
+
+void Shard::ResumePaused() {
+  if (paused_.empty()) return;
+  if (server_->IsPaused(kCmdWrite, NowMs()) && server_->IsPaused(0, NowMs())) return;
+  std::vector<uint64_t> ids;
+  ids.swap(paused_);
+  for (uint64_t id : ids) {
+    Connection* c = FindConnection(id);
+    if (c) c->ResumeFromPause();  // may re-pause itself if its command is still held
+  }
+}
+
+void Shard::ActiveExpire() {
+  // Redis's slow cycle: sample 20 keys with a TTL per database; repeat while more than a
+  // quarter were expired, within a time budget of 25% of a tick.
+  constexpr int kSamples = 20;
+  int64_t hz = server_->config().hz;
+  int64_t budget_us = 1000000 / (hz > 0 ? hz : 10) / 4;
+  int64_t start = NowUs();
+  int64_t now_ms = start / 1000;
+  size_t n = dbs_.size();
+  for (size_t k = 0; k < n; ++k) {
+    Db& db = *dbs_[(expire_db_cursor_ + k) % n];
+    if (db.expires_count() == 0) continue;
+    int removed;
+    int rounds = 0;
+    do {
+      removed = db.ExpireSample(now_ms, kSamples, [] { return CurrentShard()->Random(); });
+      if ((++rounds & 15) == 0 && NowUs() - start > budget_us) {
+        ++stats_.expired_time_cap_reached;
+        expire_db_cursor_ = (expire_db_cursor_ + k) % n;
+        return;
+      }
+    } while (removed > kSamples / 4);
+  }
+  expire_db_cursor_ = (expire_db_cursor_ + 1) % n;
+}
+
+void Shard::Cron() {
+  ActiveExpire();
+  for (auto& db : dbs_) db->RehashStep(100);
+  int64_t now = NowMs();
+  std::vector<Connection*> check;
+  check.reserve(conns_.size());
+  for (auto& [id, c] : conns_) check.push_back(c.get());
+  for (Connection* c : check)
+    if (!c->closed()) c->CheckLimits(now);
+  ResumePaused();
+}
+
+}  // namespace tessera

@@ -1,0 +1,94 @@
+// A shard: one thread with its event loop, the connections it accepted, its slice of the
+// keyspace (one Db per logical database) and its statistics. Everything here is touched only
+// by the shard's own thread, or by another thread while this shard is parked in
+// Server::RunAtomic.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "core/db.h"
+#include "net/event_loop.h"
+
+namespace tessera {
+
+class Server;
+class Connection;
+
+struct CommandStats {
+  uint64_t calls = 0, usec = 0, rejected_calls = 0, failed_calls = 0;
+};
+
+struct ShardStats {
+  uint64_t commands_processed = 0;
+  uint64_t connections_received = 0;
+  uint64_t rejected_connections = 0;
+  uint64_t keyspace_hits = 0, keyspace_misses = 0;
+  uint64_t net_input_bytes = 0, net_output_bytes = 0;
+  uint64_t dirty = 0;  // changes to the dataset
+  uint64_t total_error_replies = 0;
+  uint64_t expired_time_cap_reached = 0;
+  std::vector<CommandStats> commands;  // indexed by CommandSpec::id
+};
+
+class Shard {
+ public:
+  Shard(Server* server, int index, int num_dbs);
+  ~Shard();
+
+  int index() const { return index_; }
+  Server& server() { return *server_; }
+  EventLoop& loop() { return loop_; }
+  Db& db(int i) { return *dbs_[i]; }
+  int num_dbs() const { return static_cast<int>(dbs_.size()); }
+  // SWAPDB and FLUSHALL operate on the database objects themselves.
+  std::vector<std::unique_ptr<Db>>& dbs() { return dbs_; }
+  ShardStats& stats() { return stats_; }
+  uint64_t Random() { return rng_(); }
+
+  // Starts the thread; it accepts on `listen_fd` (a SO_REUSEPORT socket of its own).
+  void Start(int listen_fd);
+  void Stop();
+  void Join();
+
+  const std::unordered_map<uint64_t, std::unique_ptr<Connection>>& connections() const {
+    return conns_;
+  }
+  Connection* FindConnection(uint64_t id);
+  // Frees a closed connection after the current event batch.
+  void Bury(uint64_t id);
+  // Connections waiting for CLIENT PAUSE to end.
+  void AddPaused(uint64_t id) { paused_.push_back(id); }
+  void ResumePaused();
+
+  size_t blocked_clients() const { return paused_.size(); }
+
+ private:
+  class Listener;
+  void Accept();
+  void Cron();
+  void ActiveExpire();
+
+  Server* server_;
+  int index_;
+  EventLoop loop_;
+  std::vector<std::unique_ptr<Db>> dbs_;
+  ShardStats stats_;
+  std::mt19937_64 rng_;
+  std::unique_ptr<Listener> listener_;
+  int listen_fd_ = -1;
+  std::thread thread_;
+  std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
+  std::vector<std::unique_ptr<Connection>> graveyard_;
+  std::vector<uint64_t> paused_;
+  size_t expire_db_cursor_ = 0;
+};
+
+// The shard whose thread is running (nullptr off shard threads).
+Shard* CurrentShard();
+
+}  // namespace tessera

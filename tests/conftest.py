@@ -1,0 +1,341 @@
+"""Fixtures for the Tessera black-box suite.
+
+The server under test is the binary named by $TESSERA_BIN (default <repo>/build/tessera-server).
+With TESSERA_TEST_AGAINST_REDIS=1 the same fixtures start a real redis-server instead, which is
+how every test here is validated against Redis 7.0 behaviour. Tests marked `tessera_only` are
+skipped in that mode (set TESSERA_TEST_RUN_TESSERA_ONLY=1 to run them against Redis anyway).
+
+Every server is started on a free 127.0.0.1 port, in its own temporary working directory, with
+its output captured in a log file. A server that dies on its own (a crash, an abort, a sanitizer
+exit) fails the test during which it died; a negative return code at teardown that is not from
+our own SIGTERM/SIGKILL fails too.
+"""
+import os
+import resource
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+import redis
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from helpers import HOST, RawConn, free_port  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+AGAINST_REDIS = os.environ.get("TESSERA_TEST_AGAINST_REDIS") == "1"
+RUN_TESSERA_ONLY_ANYWAY = os.environ.get("TESSERA_TEST_RUN_TESSERA_ONLY") == "1"
+TESSERA_BIN = os.environ.get("TESSERA_BIN") or str(REPO / "build" / "tessera-server")
+REDIS_BIN = os.environ.get("REDIS_SERVER_BIN") or shutil.which("redis-server") or "/usr/bin/redis-server"
+
+START_TIMEOUT_S = 10.0
+STOP_GRACE_S = 5.0
+DEFAULT_TEST_TIMEOUT_S = 120
+
+
+def _raise_nofile_limit(want=65536):
+    """Raise the soft RLIMIT_NOFILE so both this process and the servers it starts (which
+    inherit it) can hold well over 1,000 connections."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    target = want if hard == resource.RLIM_INFINITY else min(want, hard)
+    if soft != resource.RLIM_INFINITY and soft < target:
+        try:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (target, hard))
+        except (ValueError, OSError):
+            pass
+
+
+_raise_nofile_limit()
+
+# Every ServerProcess that is running and has not been stopped by us.
+_LIVE = []
+
+
+class ServerProcess:
+    """One server process (Tessera, or redis-server in reference mode)."""
+
+    def __init__(self, threads=2, extra_args=(), config_text=None, use_redis=None, name="server"):
+        self.use_redis = AGAINST_REDIS if use_redis is None else use_redis
+        self.threads = threads
+        self.extra_args = [str(a) for a in extra_args]
+        self.name = name
+        self.workdir = tempfile.mkdtemp(prefix="tessera-test-")
+        self.config_path = None
+        if config_text is not None:
+            self.config_path = os.path.join(self.workdir, "test.conf")
+            with open(self.config_path, "w") as f:
+                f.write(config_text)
+        self.log_path = os.path.join(self.workdir, "server.log")
+        self.proc = None
+        self.port = None
+        self.expect_exit = False  # set by tests that make the server exit (SHUTDOWN)
+        self.stopped = False
+        self.signals_sent = set()
+
+    # -- command line -------------------------------------------------------------------
+    def argv(self, port):
+        if self.use_redis:
+            argv = [REDIS_BIN]
+            if self.config_path:
+                argv.append(self.config_path)
+            argv += ["--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"]
+            argv += self.extra_args
+        else:
+            argv = [TESSERA_BIN]
+            if self.config_path:
+                argv.append(self.config_path)
+            argv += ["--port", str(port), "--bind", HOST, "--threads", str(self.threads)]
+            argv += self.extra_args
+        return argv
+
+    @property
+    def kind(self):
+        return "redis-server" if self.use_redis else "tessera"
+
+    def log_tail(self, n=4000):
+        try:
+            with open(self.log_path, "rb") as f:
+                data = f.read()
+            return data[-n:].decode(errors="replace")
+        except OSError:
+            return ""
+
+    # -- lifecycle ----------------------------------------------------------------------
+    def start(self):
+        if not self.use_redis and not os.path.exists(TESSERA_BIN):
+            pytest.fail(
+                "Tessera binary not found at %s: build it (make build), point TESSERA_BIN at it, "
+                "or run with TESSERA_TEST_AGAINST_REDIS=1" % TESSERA_BIN, pytrace=False)
+        last_err = None
+        for _attempt in range(3):  # a free port can be taken between probe and bind; retry
+            port = free_port()
+            argv = self.argv(port)
+            log = open(self.log_path, "ab")
+            log.write(("\n=== start: %s\n" % " ".join(repr(a) if a == "" else a for a in argv)).encode())
+            log.flush()
+            self.proc = subprocess.Popen(argv, cwd=self.workdir, stdout=log, stderr=subprocess.STDOUT,
+                                         stdin=subprocess.DEVNULL)
+            log.close()
+            self.port = port
+            err = self._wait_ready()
+            if err is None:
+                _LIVE.append(self)
+                return self
+            last_err = err
+            if self.proc.poll() is None:
+                self._terminate()
+        pytest.fail("could not start %s: %s\n--- log ---\n%s" % (self.kind, last_err, self.log_tail()),
+                    pytrace=False)
+
+    def _wait_ready(self):
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while time.monotonic() < deadline:
+            rc = self.proc.poll()
+            if rc is not None:
+                return "process exited with rc=%s before accepting connections" % rc
+            try:
+                with socket.create_connection((HOST, self.port), timeout=0.5):
+                    return None
+            except OSError:
+                time.sleep(0.05)
+        return "no TCP accept on port %d within %.0fs" % (self.port, START_TIMEOUT_S)
+
+    def _terminate(self):
+        """SIGTERM, then SIGKILL after STOP_GRACE_S. Returns the exit code."""
+        if self.proc.poll() is None:
+            self.signals_sent.add(signal.SIGTERM)
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(STOP_GRACE_S)
+            except subprocess.TimeoutExpired:
+                self.signals_sent.add(signal.SIGKILL)
+                self.proc.kill()
+                self.proc.wait(10)
+        return self.proc.returncode
+
+    def crash_message(self):
+        """A message if the process died on a signal we did not send, else None."""
+        rc = self.proc.returncode
+        if rc is not None and rc < 0 and -rc not in self.signals_sent:
+            return "%s died on signal %d (%s)\n--- log ---\n%s" % (
+                self.kind, -rc, signal.Signals(-rc).name if -rc in signal.valid_signals() else "?",
+                self.log_tail())
+        return None
+
+    def stop(self):
+        """Stop the server; fail the current test if it had crashed."""
+        if self.stopped:
+            return
+        self.stopped = True
+        if self in _LIVE:
+            _LIVE.remove(self)
+        died_before = self.proc.poll()
+        self._terminate()
+        msg = self.crash_message()
+        if msg is None:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+        if msg:
+            pytest.fail(msg, pytrace=False)
+        if died_before is not None and not self.expect_exit:
+            pytest.fail("%s exited on its own with rc=%s during the test\n--- log ---\n%s"
+                        % (self.kind, died_before, self.log_tail()), pytrace=False)
+
+    def alive(self):
+        return self.proc.poll() is None
+
+    # -- clients ------------------------------------------------------------------------
+    def client(self, **kw):
+        kw.setdefault("socket_timeout", 10)
+        kw.setdefault("socket_connect_timeout", 5)
+        kw.setdefault("decode_responses", False)
+        return redis.Redis(host=HOST, port=self.port, **kw)
+
+    def raw(self, timeout=5.0):
+        return RawConn(self.port, timeout=timeout)
+
+    def __repr__(self):
+        return "<%s port=%s>" % (self.kind, self.port)
+
+
+# ---------------------------------------------------------------------------------------
+# pytest hooks: marker, per-test timeout
+# ---------------------------------------------------------------------------------------
+def pytest_addoption(parser):
+    parser.addini("tessera_test_timeout", "per-test wall-clock limit in seconds (SIGALRM based)",
+                  default=str(DEFAULT_TEST_TIMEOUT_S))
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "tessera_only: tests Tessera-specific behaviour; skipped against redis-server")
+    config.addinivalue_line("markers", "timeout_s(n): override the per-test wall-clock limit")
+
+
+def pytest_collection_modifyitems(config, items):
+    if AGAINST_REDIS and not RUN_TESSERA_ONLY_ANYWAY:
+        skip = pytest.mark.skip(reason="tessera_only: not run against redis-server")
+        for item in items:
+            if "tessera_only" in item.keywords:
+                item.add_marker(skip)
+
+
+def pytest_report_header(config):
+    target = "redis-server (%s)" % REDIS_BIN if AGAINST_REDIS else "tessera (%s)" % TESSERA_BIN
+    return "server under test: " + target
+
+
+class TestTimeout(Exception):
+    pass
+
+
+@pytest.fixture(autouse=True)
+def _per_test_timeout(request):
+    """Bound every test's wall time with SIGALRM so a hung server fails the test instead of
+    hanging the suite (no pytest-timeout plugin is available)."""
+    marker = request.node.get_closest_marker("timeout_s")
+    limit = float(marker.args[0]) if marker else float(request.config.getini("tessera_test_timeout"))
+
+    def on_alarm(signum, frame):
+        raise TestTimeout("test exceeded %.0fs wall-clock limit" % limit)
+
+    old = signal.signal(signal.SIGALRM, on_alarm)
+    signal.setitimer(signal.ITIMER_REAL, limit)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, old)
+
+
+@pytest.fixture(autouse=True)
+def _servers_stay_alive():
+    """After each test, every server still registered must be running: a server that died during
+    the test (crash, abort, exit) fails that test."""
+    yield
+    dead = [s for s in list(_LIVE) if not s.alive() and not s.expect_exit]
+    for s in dead:
+        _LIVE.remove(s)
+        s.stopped = True
+    if dead:
+        s = dead[0]
+        pytest.fail("%s (port %s) died during this test with rc=%s\n--- log ---\n%s"
+                    % (s.kind, s.port, s.proc.returncode, s.log_tail()), pytrace=False)
+
+
+# ---------------------------------------------------------------------------------------
+# server fixtures
+# ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def server():
+    """The server under test, shared by one test module (--threads 2)."""
+    s = ServerProcess(threads=2).start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def start_server():
+    """Factory: start_server(threads=2, extra_args=[...], config_text=None) -> ServerProcess.
+
+    Servers are stopped (and checked for crashes) at the end of the test.
+    """
+    started = []
+
+    def factory(threads=2, extra_args=(), config_text=None):
+        s = ServerProcess(threads=threads, extra_args=extra_args, config_text=config_text).start()
+        started.append(s)
+        return s
+
+    yield factory
+    errors = []
+    for s in started:
+        try:
+            s.stop()
+        except pytest.fail.Exception as e:
+            errors.append(str(e))
+    if errors:
+        pytest.fail("\n".join(errors), pytrace=False)
+
+
+@pytest.fixture(scope="session")
+def redis_ref():
+    """A real redis-server (always, in both modes) for differential comparisons."""
+    if not os.path.exists(REDIS_BIN):
+        pytest.skip("redis-server not installed")
+    s = ServerProcess(use_redis=True, name="redis_ref").start()
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def r(server):
+    """redis-py client on the module server, FLUSHALL'd before the test."""
+    c = server.client()
+    c.flushall()
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def raw(server):
+    """Factory for raw RESP connections to the module server: raw(timeout=5.0) -> RawConn."""
+    conns = []
+
+    def factory(timeout=5.0):
+        c = server.raw(timeout=timeout)
+        conns.append(c)
+        return c
+
+    yield factory
+    for c in conns:
+        c.close()
+
+
+@pytest.fixture
+def rc(r, raw):
+    """One raw RESP connection on a freshly flushed module server."""
+    return raw()
