@@ -74,6 +74,11 @@ size_t Value::StringLength() const {
   return 0;
 }
 
+std::optional<std::string_view> Value::BytesView() const {
+  if (auto* s = std::get_if<Str>(&data_)) return std::string_view(s->bytes);
+  return std::nullopt;
+}
+
 std::string& Value::MutableString() {
   if (!std::holds_alternative<Str>(data_)) data_ = Str{ToString(), true};
   auto& s = std::get<Str>(data_);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <variant>
@@ -49,6 +50,8 @@ class Value {
   // Appends the string form to `out` without an intermediate allocation for ints.
   void AppendTo(std::string* out) const;
   size_t StringLength() const;
+  // The stored bytes when the string is not int-encoded (no copy), else nullopt.
+  std::optional<std::string_view> BytesView() const;
   // Mutable bytes, converting an int value to raw bytes first.
   std::string& MutableString();
 

@@ -156,7 +156,9 @@ void Connection::FlushWrites() {
 void Connection::UpdateInterest() {
   if (closed_) return;
   size_t pending = wbuf_.size() - woff_;
-  uint32_t ev = (pending > 0 ? EPOLLOUT : 0) | (!eof_ && pending <= kReadPauseOutput ? EPOLLIN : 0);
+  uint32_t ev = 0;
+  if (pending > 0) ev |= EPOLLOUT;
+  if (!eof_ && pending <= kReadPauseOutput) ev |= EPOLLIN;
   if (ev == events_) return;
   events_ = ev;
   shard_->loop().Modify(fd_, ev, this);

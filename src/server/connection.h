@@ -44,6 +44,8 @@ class Connection : public IoHandler {
   bool inflight() const { return inflight_; }
   bool paused() const { return paused_; }
   Shard& shard() { return *shard_; }
+  size_t query_buffer_size() const { return rbuf_.size(); }
+  size_t output_buffer_size() const { return wbuf_.size() - woff_; }
 
   // Session state, set by connection-level commands.
   int db = 0;

@@ -94,7 +94,8 @@ void Dispatcher::Run(Connection* conn, ArgList args) {
   if (!ArityOk(spec, args.size()))
     return Reject(conn, spec,  out,
                   "ERR wrong number of arguments for '" + spec->name + "' command");
-  if (!spec->subcommands.empty()) {
+  // A container with no subcommand named runs its own handler (bare COMMAND).
+  if (!spec->subcommands.empty() && args.size() >= 2) {
     const CommandSpec* sub = Registry().FindSub(*spec, args[1]);
     if (!sub) {
       std::string upper = args[0];

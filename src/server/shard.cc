@@ -141,7 +141,25 @@ void Shard::ActiveExpire() {
   expire_db_cursor_ = (expire_db_cursor_ + 1) % n;
 }
 
+void Shard::SampleOps(int64_t now_ms) {
+  if (ops_sample_ms_ == 0) {
+    ops_sample_ms_ = now_ms;
+    ops_sample_count_ = stats_.commands_processed;
+    return;
+  }
+  int64_t dt = now_ms - ops_sample_ms_;
+  if (dt <= 0) return;
+  uint64_t ops = stats_.commands_processed - ops_sample_count_;
+  ops_samples_[ops_sample_idx_++ % 16] = ops * 1000 / dt;
+  ops_sample_ms_ = now_ms;
+  ops_sample_count_ = stats_.commands_processed;
+  uint64_t sum = 0;
+  for (uint64_t v : ops_samples_) sum += v;
+  stats_.instantaneous_ops = sum / 16;
+}
+
 void Shard::Cron() {
+  SampleOps(NowMs());
   ActiveExpire();
   for (auto& db : dbs_) db->RehashStep(100);
   int64_t now = NowMs();

@@ -32,6 +32,7 @@ struct ShardStats {
   uint64_t dirty = 0;  // changes to the dataset
   uint64_t total_error_replies = 0;
   uint64_t expired_time_cap_reached = 0;
+  uint64_t instantaneous_ops = 0;  // ops/sec over the last ~1.6 s, sampled by Cron
   std::vector<CommandStats> commands;  // indexed by CommandSpec::id
 };
 
@@ -72,6 +73,7 @@ class Shard {
   void Accept();
   void Cron();
   void ActiveExpire();
+  void SampleOps(int64_t now_ms);
 
   Server* server_;
   int index_;
@@ -86,6 +88,11 @@ class Shard {
   std::vector<std::unique_ptr<Connection>> graveyard_;
   std::vector<uint64_t> paused_;
   size_t expire_db_cursor_ = 0;
+  // Samples of commands_processed for instantaneous_ops_per_sec.
+  int64_t ops_sample_ms_ = 0;
+  uint64_t ops_sample_count_ = 0;
+  uint64_t ops_samples_[16] = {};
+  size_t ops_sample_idx_ = 0;
 };
 
 // The shard whose thread is running (nullptr off shard threads).

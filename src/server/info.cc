@@ -1,0 +1,346 @@
+// INFO: Redis's sections and field names, aggregated over every shard (runs with all shards
+// parked, Route::kAll).
+#include <sys/resource.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+
+#include "base/clock.h"
+#include "base/strings.h"
+#include "server/command_context.h"
+#include "server/connection.h"
+
+#ifdef TESSERA_MIMALLOC
+#include <mimalloc.h>
+#endif
+
+namespace tessera {
+namespace {
+
+std::string Human(int64_t bytes) {
+  char buf[64];
+  double d = static_cast<double>(bytes);
+  if (bytes < 1024) snprintf(buf, sizeof(buf), "%lldB", static_cast<long long>(bytes));
+  else if (bytes < (1 << 20)) snprintf(buf, sizeof(buf), "%.2fK", d / 1024);
+  else if (bytes < (1LL << 30)) snprintf(buf, sizeof(buf), "%.2fM", d / (1 << 20));
+  else snprintf(buf, sizeof(buf), "%.2fG", d / (1LL << 30));
+  return buf;
+}
+
+int64_t ReadStatusField(const char* field) {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  size_t n = strlen(field);
+  while (std::getline(in, line))
+    if (line.compare(0, n, field) == 0) return atoll(line.c_str() + n + 1) * 1024;
+  return 0;
+}
+
+int64_t TotalSystemMemory() {
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+  return static_cast<int64_t>(pages) * page;
+}
+
+struct Totals {
+  ShardStats st;
+  int64_t expired = 0, blocked = 0;
+};
+
+Totals Aggregate(Server& server) {
+  Totals t;
+  t.st.commands.resize(Registry().all().size());
+  for (int i = 0; i < server.num_shards(); ++i) {
+    Shard& s = server.shard(i);
+    const ShardStats& x = s.stats();
+    t.st.commands_processed += x.commands_processed;
+    t.st.connections_received += x.connections_received;
+    t.st.rejected_connections += x.rejected_connections;
+    t.st.keyspace_hits += x.keyspace_hits;
+    t.st.keyspace_misses += x.keyspace_misses;
+    t.st.net_input_bytes += x.net_input_bytes;
+    t.st.net_output_bytes += x.net_output_bytes;
+    t.st.dirty += x.dirty;
+    t.st.total_error_replies += x.total_error_replies;
+    t.st.expired_time_cap_reached += x.expired_time_cap_reached;
+    t.st.instantaneous_ops += x.instantaneous_ops;
+    for (size_t c = 0; c < x.commands.size(); ++c) {
+      t.st.commands[c].calls += x.commands[c].calls;
+      t.st.commands[c].usec += x.commands[c].usec;
+      t.st.commands[c].rejected_calls += x.commands[c].rejected_calls;
+      t.st.commands[c].failed_calls += x.commands[c].failed_calls;
+    }
+    for (int d = 0; d < s.num_dbs(); ++d) t.expired += s.db(d).expired();
+    t.blocked += s.blocked_clients();
+  }
+  return t;
+}
+
+class InfoWriter {
+ public:
+  void Section(const char* name) {
+    if (!out_.empty()) out_ += "\r\n";
+    out_ += "# ";
+    out_ += name;
+    out_ += "\r\n";
+  }
+  void Field(const char* k, const std::string& v) {
+    out_ += k;
+    out_ += ':';
+    out_ += v;
+    out_ += "\r\n";
+  }
+  void Field(const char* k, int64_t v) { Field(k, std::to_string(v)); }
+  void Raw(const std::string& line) { out_ += line + "\r\n"; }
+  std::string& str() { return out_; }
+
+ private:
+  std::string out_;
+};
+
+void Server_(InfoWriter& w, CommandContext& ctx) {
+  Server& s = *ctx.server;
+  utsname u;
+  uname(&u);
+  int64_t now_us = NowUs();
+  int64_t uptime = (now_us / 1000 - s.start_time_ms()) / 1000;
+  w.Section("Server");
+  w.Field("redis_version", "7.0.15");
+  w.Field("redis_git_sha1", "00000000");
+  w.Field("redis_git_dirty", "0");
+  w.Field("redis_build_id", "0");
+  w.Field("redis_mode", "standalone");
+  w.Field("tessera_version", "0.1.0");
+  w.Field("tessera_threads", s.num_shards());
+  w.Field("os", std::string(u.sysname) + " " + u.release + " " + u.machine);
+  w.Field("arch_bits", "64");
+  w.Field("monotonic_clock", "POSIX clock_gettime");
+  w.Field("multiplexing_api", "epoll");
+  w.Field("atomicvar_api", "c11-builtin");
+  w.Field("gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
+                             std::to_string(__GNUC_PATCHLEVEL__));
+  w.Field("process_id", static_cast<int64_t>(getpid()));
+  w.Field("process_supervised", "no");
+  w.Field("run_id", s.run_id());
+  w.Field("tcp_port", s.tcp_port());
+  w.Field("server_time_usec", now_us);
+  w.Field("uptime_in_seconds", uptime);
+  w.Field("uptime_in_days", uptime / 86400);
+  w.Field("hz", s.config().hz);
+  w.Field("configured_hz", s.config().hz);
+  w.Field("lru_clock", (now_us / 1000000) & ((1 << 24) - 1));
+  w.Field("executable", s.executable());
+  w.Field("config_file", s.config().config_file);
+  w.Field("io_threads_active", "0");
+}
+
+void Clients(InfoWriter& w, CommandContext& ctx, const Totals& t) {
+  Server& s = *ctx.server;
+  size_t max_in = 0, max_out = 0;
+  for (int i = 0; i < s.num_shards(); ++i)
+    for (auto& [id, c] : s.shard(i).connections()) {
+      max_in = std::max(max_in, c->query_buffer_size());
+      max_out = std::max(max_out, c->output_buffer_size());
+    }
+  w.Section("Clients");
+  w.Field("connected_clients", s.connected_clients().load());
+  w.Field("cluster_connections", "0");
+  w.Field("maxclients", s.config().maxclients);
+  w.Field("client_recent_max_input_buffer", static_cast<int64_t>(max_in));
+  w.Field("client_recent_max_output_buffer", static_cast<int64_t>(max_out));
+  w.Field("blocked_clients", t.blocked);
+  w.Field("tracking_clients", "0");
+  w.Field("clients_in_timeout_table", "0");
+}
+
+void Memory(InfoWriter& w, CommandContext& ctx) {
+  int64_t rss = ReadStatusField("VmRSS");
+  int64_t peak_rss = ReadStatusField("VmHWM");
+  int64_t used = rss;
+  int64_t peak = peak_rss;
+  std::string allocator = "libc";
+#ifdef TESSERA_MIMALLOC
+  size_t elapsed, user, sys, cur_rss, pk_rss, cur_commit, pk_commit, faults;
+  mi_process_info(&elapsed, &user, &sys, &cur_rss, &pk_rss, &cur_commit, &pk_commit, &faults);
+  used = static_cast<int64_t>(cur_commit);
+  peak = static_cast<int64_t>(pk_commit);
+  allocator = "mimalloc-" + std::to_string(mi_version());
+#endif
+  const Config& cfg = ctx.server->config();
+  char ratio[32];
+  snprintf(ratio, sizeof(ratio), "%.2f", used > 0 ? static_cast<double>(rss) / used : 0.0);
+  char peak_perc[32];
+  snprintf(peak_perc, sizeof(peak_perc), "%.2f%%", peak > 0 ? 100.0 * used / peak : 0.0);
+  w.Section("Memory");
+  w.Field("used_memory", used);
+  w.Field("used_memory_human", Human(used));
+  w.Field("used_memory_rss", rss);
+  w.Field("used_memory_rss_human", Human(rss));
+  w.Field("used_memory_peak", peak);
+  w.Field("used_memory_peak_human", Human(peak));
+  w.Field("used_memory_peak_perc", peak_perc);
+  w.Field("total_system_memory", TotalSystemMemory());
+  w.Field("total_system_memory_human", Human(TotalSystemMemory()));
+  w.Field("maxmemory", cfg.maxmemory);
+  w.Field("maxmemory_human", Human(cfg.maxmemory));
+  w.Field("maxmemory_policy", cfg.maxmemory_policy);
+  w.Field("mem_fragmentation_ratio", ratio);
+  w.Field("mem_allocator", allocator);
+}
+
+void Persistence(InfoWriter& w, CommandContext& ctx, const Totals& t) {
+  w.Section("Persistence");
+  w.Field("loading", "0");
+  w.Field("async_loading", "0");
+  w.Field("current_cow_peak", "0");
+  w.Field("rdb_changes_since_last_save", static_cast<int64_t>(t.st.dirty));
+  w.Field("rdb_bgsave_in_progress", "0");
+  w.Field("rdb_last_save_time", ctx.server->lastsave_s());
+  w.Field("rdb_last_bgsave_status", "ok");
+  w.Field("aof_enabled", "0");
+  w.Field("aof_rewrite_in_progress", "0");
+  w.Field("aof_last_write_status", "ok");
+}
+
+void Stats(InfoWriter& w, const Totals& t) {
+  const ShardStats& st = t.st;
+  w.Section("Stats");
+  w.Field("total_connections_received", static_cast<int64_t>(st.connections_received));
+  w.Field("total_commands_processed", static_cast<int64_t>(st.commands_processed));
+  w.Field("instantaneous_ops_per_sec", static_cast<int64_t>(st.instantaneous_ops));
+  w.Field("total_net_input_bytes", static_cast<int64_t>(st.net_input_bytes));
+  w.Field("total_net_output_bytes", static_cast<int64_t>(st.net_output_bytes));
+  w.Field("rejected_connections", static_cast<int64_t>(st.rejected_connections));
+  w.Field("expired_keys", t.expired);
+  w.Field("expired_time_cap_reached_count", static_cast<int64_t>(st.expired_time_cap_reached));
+  w.Field("evicted_keys", "0");
+  w.Field("keyspace_hits", static_cast<int64_t>(st.keyspace_hits));
+  w.Field("keyspace_misses", static_cast<int64_t>(st.keyspace_misses));
+  w.Field("pubsub_channels", "0");
+  w.Field("pubsub_patterns", "0");
+  w.Field("total_error_replies", static_cast<int64_t>(st.total_error_replies));
+}
+
+void Replication(InfoWriter& w, CommandContext& ctx) {
+  w.Section("Replication");
+  w.Field("role", "master");
+  w.Field("connected_slaves", "0");
+  w.Field("master_replid", ctx.server->run_id());
+  w.Field("master_repl_offset", "0");
+}
+
+void Cpu(InfoWriter& w) {
+  rusage self, children;
+  getrusage(RUSAGE_SELF, &self);
+  getrusage(RUSAGE_CHILDREN, &children);
+  auto sec = [](const timeval& tv) {
+    char buf[32];
+    snprintf(buf, sizeof(buf), "%ld.%06ld", static_cast<long>(tv.tv_sec),
+             static_cast<long>(tv.tv_usec));
+    return std::string(buf);
+  };
+  w.Section("CPU");
+  w.Field("used_cpu_sys", sec(self.ru_stime));
+  w.Field("used_cpu_user", sec(self.ru_utime));
+  w.Field("used_cpu_sys_children", sec(children.ru_stime));
+  w.Field("used_cpu_user_children", sec(children.ru_utime));
+}
+
+void CommandStatsSection(InfoWriter& w, const Totals& t) {
+  w.Section("Commandstats");
+  for (const CommandSpec* spec : Registry().all()) {
+    const CommandStats& c = t.st.commands[spec->id];
+    if (c.calls == 0 && c.rejected_calls == 0 && c.failed_calls == 0) continue;
+    char buf[256];
+    snprintf(buf, sizeof(buf),
+             "cmdstat_%s:calls=%llu,usec=%llu,usec_per_call=%.2f,rejected_calls=%llu,"
+             "failed_calls=%llu",
+             spec->name.c_str(), static_cast<unsigned long long>(c.calls),
+             static_cast<unsigned long long>(c.usec),
+             c.calls ? static_cast<double>(c.usec) / c.calls : 0.0,
+             static_cast<unsigned long long>(c.rejected_calls),
+             static_cast<unsigned long long>(c.failed_calls));
+    w.Raw(buf);
+  }
+}
+
+void Keyspace(InfoWriter& w, CommandContext& ctx) {
+  Server& s = *ctx.server;
+  w.Section("Keyspace");
+  for (int d = 0; d < s.config().databases; ++d) {
+    int64_t keys = 0, expires = 0, ttl_sum = 0, ttl_n = 0;
+    for (int i = 0; i < s.num_shards(); ++i) {
+      Db& db = s.shard(i).db(d);
+      keys += static_cast<int64_t>(db.size());
+      expires += static_cast<int64_t>(db.expires_count());
+      if (db.avg_ttl() > 0) {
+        ttl_sum += db.avg_ttl();
+        ++ttl_n;
+      }
+    }
+    if (keys == 0) continue;
+    char buf[128];
+    snprintf(buf, sizeof(buf), "db%d:keys=%lld,expires=%lld,avg_ttl=%lld", d,
+             static_cast<long long>(keys), static_cast<long long>(expires),
+             static_cast<long long>(ttl_n ? ttl_sum / ttl_n : 0));
+    w.Raw(buf);
+  }
+}
+
+void Info(CommandContext& ctx) {
+  // Which sections: none = default; "all", "everything", "default" or names (case-insensitive).
+  static const char* kDefault[] = {"server", "clients",     "memory", "persistence", "stats",
+                                   "replication", "cpu", "modules", "errorstats", "cluster",
+                                   "keyspace"};
+  std::vector<std::string> want;
+  bool everything = false;
+  if (ctx.argc() == 1) want.assign(std::begin(kDefault), std::end(kDefault));
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    std::string s = ToLower(ctx.arg(i));
+    if (s == "all" || s == "everything") {
+      everything = true;
+    } else if (s == "default") {
+      want.insert(want.end(), std::begin(kDefault), std::end(kDefault));
+    } else {
+      want.push_back(s);
+    }
+  }
+  auto wanted = [&](const char* name) {
+    if (everything) return true;
+    for (auto& s : want)
+      if (s == name) return true;
+    return false;
+  };
+  Totals t = Aggregate(*ctx.server);
+  InfoWriter w;
+  if (wanted("server")) Server_(w, ctx);
+  if (wanted("clients")) Clients(w, ctx, t);
+  if (wanted("memory")) Memory(w, ctx);
+  if (wanted("persistence")) Persistence(w, ctx, t);
+  if (wanted("stats")) Stats(w, t);
+  if (wanted("replication")) Replication(w, ctx);
+  if (wanted("cpu")) Cpu(w);
+  if (wanted("modules")) w.Section("Modules");
+  if (wanted("commandstats")) CommandStatsSection(w, t);
+  if (wanted("errorstats")) w.Section("Errorstats");
+  if (wanted("cluster")) {
+    w.Section("Cluster");
+    w.Field("cluster_enabled", "0");
+  }
+  if (wanted("keyspace")) Keyspace(w, ctx);
+  ctx.rb.Verbatim(w.str());
+}
+
+void RegisterInfo(CommandRegistry& r) {
+  r.Register(CommandSpec::Make("info", -1, kCmdLoading | kCmdStale, Info)
+                 .RouteTo(Route::kAll)
+                 .Acl({"slow", "dangerous"})
+                 .Doc("server", "Get information and statistics about the server", "1.0.0",
+                      "O(1)"));
+}
+
+CommandRegistrar registrar(RegisterInfo);
+
+}  // namespace
+}  // namespace tessera

@@ -1,0 +1,256 @@
+// Server commands: DBSIZE FLUSHDB FLUSHALL SWAPDB CONFIG TIME LASTSAVE DEBUG SHUTDOWN.
+// (INFO lives in info.cc, COMMAND in command_family.cc.)
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+#include "base/log.h"
+#include "base/strings.h"
+#include "server/command_context.h"
+#include "server/connection.h"
+
+namespace tessera {
+namespace {
+
+void DbSize(CommandContext& ctx) {
+  int64_t n = 0;
+  for (int i = 0; i < ctx.server->num_shards(); ++i)
+    n += static_cast<int64_t>(ctx.server->shard(i).db(ctx.db_index).size());
+  ctx.rb.Integer(n);
+}
+
+bool ParseFlushMode(CommandContext& ctx) {
+  if (ctx.argc() == 1) return true;
+  if (ctx.argc() == 2 && (EqualsIgnoreCase(ctx.arg(1), "ASYNC") ||
+                          EqualsIgnoreCase(ctx.arg(1), "SYNC")))
+    return true;
+  ctx.ReplySyntaxError();
+  return false;
+}
+
+void FlushDb(CommandContext& ctx) {
+  if (!ParseFlushMode(ctx)) return;
+  for (int i = 0; i < ctx.server->num_shards(); ++i) {
+    Shard& s = ctx.server->shard(i);
+    s.stats().dirty += s.db(ctx.db_index).size();
+    s.db(ctx.db_index).Clear();
+  }
+  ctx.rb.Ok();
+}
+
+void FlushAll(CommandContext& ctx) {
+  if (!ParseFlushMode(ctx)) return;
+  for (int i = 0; i < ctx.server->num_shards(); ++i) {
+    Shard& s = ctx.server->shard(i);
+    for (int d = 0; d < s.num_dbs(); ++d) {
+      s.stats().dirty += s.db(d).size();
+      s.db(d).Clear();
+    }
+  }
+  ctx.rb.Ok();
+}
+
+void SwapDb(CommandContext& ctx) {
+  auto a = ParseInt64(ctx.arg(1));
+  if (!a || *a < INT32_MIN || *a > INT32_MAX) return ctx.rb.Error("ERR invalid first DB index");
+  auto b = ParseInt64(ctx.arg(2));
+  if (!b || *b < INT32_MIN || *b > INT32_MAX) return ctx.rb.Error("ERR invalid second DB index");
+  int64_t n = ctx.server->config().databases;
+  if (*a < 0 || *a >= n || *b < 0 || *b >= n) return ctx.rb.Error("ERR DB index is out of range");
+  for (int i = 0; i < ctx.server->num_shards(); ++i) {
+    auto& dbs = ctx.server->shard(i).dbs();
+    std::swap(dbs[*a], dbs[*b]);
+  }
+  ctx.rb.Ok();
+}
+
+void Time(CommandContext& ctx) {
+  int64_t us = std::chrono::duration_cast<std::chrono::microseconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+  ctx.rb.ArrayHeader(2);
+  ctx.rb.Bulk(std::to_string(us / 1000000));
+  ctx.rb.Bulk(std::to_string(us % 1000000));
+}
+
+void LastSave(CommandContext& ctx) { ctx.rb.Integer(ctx.server->lastsave_s()); }
+
+void Debug(CommandContext& ctx) {
+  const std::string& sub = ctx.arg(1);
+  if (EqualsIgnoreCase(sub, "SLEEP") && ctx.argc() == 3) {
+    auto secs = ParseDouble(ctx.arg(2));
+    if (!secs) return ctx.rb.Error("ERR value is not a valid float");
+    // Every shard is parked while this runs, as the whole of Redis would be.
+    if (*secs > 0)
+      std::this_thread::sleep_for(std::chrono::microseconds(static_cast<int64_t>(*secs * 1e6)));
+    return ctx.rb.Ok();
+  }
+  if (EqualsIgnoreCase(sub, "HELP")) {
+    static const char* kLines[] = {
+        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+        "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
+        "HELP", "    Print this help."};
+    ctx.rb.ArrayHeader(std::size(kLines));
+    for (auto* l : kLines) ctx.rb.SimpleString(l);
+    return;
+  }
+  ctx.rb.Error("ERR unknown subcommand or wrong number of arguments for '" + sub +
+               "'. Try DEBUG HELP.");
+}
+
+void Shutdown(CommandContext& ctx) {
+  bool abort = false;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    const std::string& a = ctx.arg(i);
+    if (EqualsIgnoreCase(a, "ABORT")) abort = true;
+    else if (!EqualsIgnoreCase(a, "NOSAVE") && !EqualsIgnoreCase(a, "SAVE") &&
+             !EqualsIgnoreCase(a, "NOW") && !EqualsIgnoreCase(a, "FORCE"))
+      return ctx.ReplySyntaxError();
+  }
+  if (abort) {
+    if (ctx.argc() != 2) return ctx.ReplySyntaxError();
+    return ctx.rb.Error("ERR No shutdown in progress.");
+  }
+  LOG_WARNING("User requested shutdown...");
+  ctx.server->RequestShutdown();
+  // No reply: the connection closes as the server exits.
+}
+
+// ---- CONFIG ----
+
+void ConfigGet(CommandContext& ctx) {
+  std::vector<std::pair<std::string, std::string>> all;
+  for (size_t i = 2; i < ctx.argc(); ++i)
+    for (auto& kv : GetConfig(ctx.server->config(), ctx.arg(i))) {
+      bool dup = false;
+      for (auto& seen : all) dup |= seen.first == kv.first;
+      if (!dup) all.push_back(std::move(kv));
+    }
+  ctx.rb.MapHeader(all.size());
+  for (auto& [k, v] : all) {
+    ctx.rb.Bulk(k);
+    ctx.rb.Bulk(v);
+  }
+}
+
+void ApplyRuntimeEffects(const Config& cfg) {
+  if (cfg.loglevel == "warning" || cfg.loglevel == "nothing") SetLogLevel(LogLevel::kWarning);
+  else if (cfg.loglevel == "notice") SetLogLevel(LogLevel::kNotice);
+  else SetLogLevel(LogLevel::kVerbose);
+}
+
+void ConfigSet(CommandContext& ctx) {
+  if ((ctx.argc() - 2) % 2 != 0) return ctx.ReplyArity();
+  Config next = ctx.server->config();
+  std::vector<std::string> seen;
+  for (size_t i = 2; i + 1 < ctx.argc(); i += 2) {
+    std::string name = ToLower(ctx.arg(i));
+    if (!IsConfigName(name))
+      return ctx.rb.Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
+                          ctx.arg(i) + "'");
+    for (auto& s : seen)
+      if (s == name) return ctx.rb.Error("ERR Duplicate parameter - " + ctx.arg(i));
+    seen.push_back(name);
+    std::string err = ApplyConfig(&next, name, {ctx.arg(i + 1)}, true);
+    if (!err.empty())
+      return ctx.rb.Error("ERR CONFIG SET failed (possibly related to argument '" + ctx.arg(i) +
+                          "') - " + err);
+  }
+  // Every shard is parked (Route::kAll), so replacing the settings is race-free.
+  ctx.server->config() = std::move(next);
+  ApplyRuntimeEffects(ctx.server->config());
+  ctx.rb.Ok();
+}
+
+void ConfigResetStat(CommandContext& ctx) {
+  for (int i = 0; i < ctx.server->num_shards(); ++i) {
+    ShardStats& st = ctx.server->shard(i).stats();
+    size_t n = st.commands.size();
+    st = ShardStats();
+    st.commands.resize(n);
+  }
+  ctx.rb.Ok();
+}
+
+void ConfigRewrite(CommandContext& ctx) {
+  std::string err = RewriteConfig(ctx.server->config());
+  if (!err.empty()) return ctx.rb.Error("ERR " + err);
+  LOG_NOTICE("CONFIG REWRITE executed with success.");
+  ctx.rb.Ok();
+}
+
+void ConfigHelp(CommandContext& ctx) {
+  static const char* kLines[] = {
+      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+      "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
+      "RESETSTAT", "    Reset statistics reported by the INFO command.",
+      "REWRITE", "    Rewrite the configuration file.",
+      "HELP", "    Print this help."};
+  ctx.rb.ArrayHeader(std::size(kLines));
+  for (auto* l : kLines) ctx.rb.SimpleString(l);
+}
+
+CommandSpec Srv(std::string name, int arity, uint32_t flags, Handler h, Route route,
+                std::vector<std::string> acl, std::string summary, std::string since,
+                std::string complexity = "O(1)") {
+  return CommandSpec::Make(std::move(name), arity, flags, h)
+      .RouteTo(route)
+      .Acl(std::move(acl))
+      .Doc("server", std::move(summary), std::move(since), std::move(complexity));
+}
+
+void RegisterServerFamily(CommandRegistry& r) {
+  r.Register(Srv("dbsize", 1, kCmdReadOnly | kCmdFast, DbSize, Route::kAll,
+                 {"keyspace", "read", "fast"}, "Return the number of keys in the selected database",
+                 "1.0.0"));
+  r.Register(Srv("flushdb", -1, kCmdWrite, FlushDb, Route::kAll,
+                 {"keyspace", "write", "slow", "dangerous"},
+                 "Remove all keys from the current database", "1.0.0", "O(N)"));
+  r.Register(Srv("flushall", -1, kCmdWrite, FlushAll, Route::kAll,
+                 {"keyspace", "write", "slow", "dangerous"}, "Remove all keys from all databases",
+                 "1.0.0", "O(N)"));
+  r.Register(Srv("swapdb", 3, kCmdWrite | kCmdFast, SwapDb, Route::kAll,
+                 {"keyspace", "write", "fast", "dangerous"}, "Swaps two Redis databases",
+                 "4.0.0", "O(N)"));
+  r.Register(Srv("time", 1, kCmdLoading | kCmdStale | kCmdFast, Time, Route::kLocal, {"fast"},
+                 "Return the current server time", "2.6.0"));
+  r.Register(Srv("lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, LastSave, Route::kLocal,
+                 {"admin", "fast", "dangerous"},
+                 "Get the UNIX time stamp of the last successful save to disk", "1.0.0"));
+  r.Register(Srv("debug", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, Debug,
+                 Route::kAll, {"admin", "slow", "dangerous"},
+                 "A container for debugging commands", "1.0.0", "Depends on subcommand."));
+  r.Register(Srv("shutdown", -1, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale |
+                                     kCmdNoMulti | kCmdAllowBusy,
+                 Shutdown, Route::kLocal, {"admin", "slow", "dangerous"},
+                 "Synchronously save the dataset to disk and then shut down the server", "1.0.0",
+                 "O(N)"));
+
+  constexpr uint32_t kCfg = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
+  auto sub = [](std::string name, int arity, uint32_t flags, Handler h, Route route,
+                std::string summary) {
+    return Srv(std::move(name), arity, flags, h, route, {"admin", "slow", "dangerous"},
+               std::move(summary), "2.0.0", "O(N)");
+  };
+  r.Register(Srv("config", -2, 0, nullptr, Route::kLocal, {"slow"},
+                 "A container for server configuration commands", "2.0.0",
+                 "Depends on subcommand.")
+                 .Subcommands({
+                     sub("get", -3, kCfg, ConfigGet, Route::kLocal,
+                         "Get the values of configuration parameters"),
+                     sub("set", -4, kCfg, ConfigSet, Route::kAll,
+                         "Set configuration parameters to the given values"),
+                     sub("resetstat", 2, kCfg, ConfigResetStat, Route::kAll,
+                         "Reset the stats returned by INFO"),
+                     sub("rewrite", 2, kCfg, ConfigRewrite, Route::kLocal,
+                         "Rewrite the configuration file with the in memory configuration"),
+                     sub("help", 2, kCmdLoading | kCmdStale, ConfigHelp, Route::kLocal,
+                         "Show helpful text about the different subcommands"),
+                 }));
+}
+
+CommandRegistrar registrar(RegisterServerFamily);
+
+}  // namespace
+}  // namespace tessera
