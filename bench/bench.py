@@ -1,0 +1,479 @@
+#!/usr/bin/python3
+"""Benchmark helper for bench/run.sh (stdlib only).
+
+Subcommands:
+  free-ports N                         print N distinct free TCP ports on 127.0.0.1
+  wait-ready --pid P --port N [...]    wait until the server answers PING
+  run [...]                            run the redis-benchmark matrix, print and save the table
+
+run.sh owns the server processes (start, readiness, trap-based stop); this
+helper only talks to them over 127.0.0.1 and reads /proc/<pid>/{stat,status}.
+"""
+
+import argparse
+import csv
+import datetime
+import io
+import json
+import os
+import platform
+import resource
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+HOST = "127.0.0.1"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+# Test order in the table (and in execution order per pipeline depth).
+DEFAULT_TESTS = ["GET", "SET", "MSET", "INCR"]
+# Preflight commands: a test is only benchmarked if its command works on both servers
+# (redis-benchmark 7 exits on the first error reply, but we want a clear reason).
+PREFLIGHT = {
+    "GET": [["SET", "bench:preflight", "x"], ["GET", "bench:preflight"]],
+    "SET": [["SET", "bench:preflight", "x"]],
+    "MSET": [["MSET", "bench:preflight:a", "1", "bench:preflight:b", "2"]],
+    "INCR": [["INCR", "bench:preflight:counter"]],
+}
+
+
+def log(msg):
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- RESP
+
+
+class RespError(Exception):
+    pass
+
+
+def _read_line(f):
+    line = f.readline()
+    if not line:
+        raise ConnectionError("connection closed by server")
+    return line[:-2] if line.endswith(b"\r\n") else line
+
+
+def _read_reply(f):
+    line = _read_line(f)
+    t, rest = line[:1], line[1:]
+    if t == b"+":
+        return rest.decode(errors="replace")
+    if t == b"-":
+        return RespError(rest.decode(errors="replace"))
+    if t == b":":
+        return int(rest)
+    if t == b"$":
+        n = int(rest)
+        if n < 0:
+            return None
+        data = f.read(n + 2)
+        return data[:-2]
+    if t == b"*":
+        n = int(rest)
+        if n < 0:
+            return None
+        return [_read_reply(f) for _ in range(n)]
+    # RESP3 types we might see; treat loosely.
+    if t in (b"_",):
+        return None
+    if t in (b",", b"#", b"("):
+        return rest.decode(errors="replace")
+    raise ConnectionError("unexpected reply type %r" % line[:40])
+
+
+def resp_call(port, args, timeout=5.0):
+    """One-shot command on a fresh connection. Returns the reply (RespError instance for -ERR)."""
+    with socket.create_connection((HOST, port), timeout=timeout) as s:
+        out = b"*%d\r\n" % len(args)
+        for a in args:
+            a = a if isinstance(a, bytes) else str(a).encode()
+            out += b"$%d\r\n%s\r\n" % (len(a), a)
+        s.sendall(out)
+        f = s.makefile("rb")
+        return _read_reply(f)
+
+
+# --------------------------------------------------------------------------- /proc
+
+
+def proc_alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except (FileNotFoundError, ProcessLookupError, IndexError):
+        return False
+
+
+def cpu_ticks(pid):
+    """utime+stime of the whole process (all threads), in clock ticks."""
+    with open("/proc/%d/stat" % pid) as f:
+        data = f.read()
+    # comm (field 2) may contain spaces/parens: split after the last ')'.
+    fields = data.rsplit(")", 1)[1].split()
+    # fields[0] is field 3 (state); utime is field 14, stime field 15.
+    return int(fields[11]) + int(fields[12])
+
+
+def proc_status(pid):
+    out = {}
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                k, _, v = line.partition(":")
+                out[k] = v.strip()
+    except FileNotFoundError:
+        pass
+    return out
+
+
+# --------------------------------------------------------------------------- subcommands
+
+
+def cmd_free_ports(a):
+    socks, ports = [], []
+    try:
+        for _ in range(a.n):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((HOST, 0))
+            socks.append(s)
+            ports.append(s.getsockname()[1])
+    finally:
+        for s in socks:
+            s.close()
+    print(" ".join(map(str, ports)))
+    return 0
+
+
+def cmd_wait_ready(a):
+    deadline = time.monotonic() + a.timeout
+    last_err = "no attempt"
+    while time.monotonic() < deadline:
+        if not proc_alive(a.pid):
+            log("error: %s (pid %d) exited before becoming ready" % (a.name, a.pid))
+            return 2
+        try:
+            r = resp_call(a.port, ["PING"], timeout=1.0)
+            if r == "PONG" or r == b"PONG":
+                return 0
+            last_err = "unexpected PING reply %r" % (r,)
+        except (OSError, ConnectionError, ValueError) as e:
+            last_err = str(e)
+        time.sleep(0.1)
+    log("error: %s (pid %d) did not answer PING on %s:%d within %.0fs (last error: %s)"
+        % (a.name, a.pid, HOST, a.port, a.timeout, last_err))
+    return 3
+
+
+class Server:
+    def __init__(self, name, port, pid):
+        self.name, self.port, self.pid = name, port, pid
+        self.broken = None  # reason string once the server stops responding
+
+    def responsive(self):
+        if not proc_alive(self.pid):
+            return False
+        try:
+            return resp_call(self.port, ["PING"], timeout=5.0) in ("PONG", b"PONG")
+        except (OSError, ConnectionError, ValueError):
+            return False
+
+
+def run_benchmark(a, srv, test, pipeline, n):
+    """Run one redis-benchmark invocation; return a dict with the measurement (or error)."""
+    cmd = [a.redis_benchmark, "-h", HOST, "-p", str(srv.port), "-c", str(a.clients),
+           "-n", str(n), "-P", str(pipeline), "-d", str(a.data_size), "-r", str(a.keyspace),
+           "-t", test.lower(), "--csv"]
+    res = {"server": srv.name, "test": test, "P": pipeline, "n": n, "cmd": " ".join(cmd)}
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0_ticks = cpu_ticks(srv.pid)
+    t0 = time.monotonic()
+    try:
+        p = subprocess.run(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, timeout=a.run_timeout)
+        rc, stdout, stderr = p.returncode, p.stdout.decode(errors="replace"), p.stderr.decode(errors="replace")
+    except subprocess.TimeoutExpired as e:
+        rc, stdout = "timeout", (e.stdout or b"").decode(errors="replace")
+        stderr = (e.stderr or b"").decode(errors="replace")
+    wall = time.monotonic() - t0
+    try:
+        t1_ticks = cpu_ticks(srv.pid)
+    except FileNotFoundError:
+        t1_ticks = None
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    res["wall_s"] = round(wall, 3)
+    res["client_cpu_s"] = round((ru1.ru_utime + ru1.ru_stime) - (ru0.ru_utime + ru0.ru_stime), 3)
+
+    rps = None
+    rows = [l for l in stdout.splitlines() if l.startswith('"')]
+    for row in csv.reader(io.StringIO("\n".join(rows))):
+        if row and row[0] != "test" and row[0].upper().split(" ")[0] == test.upper():
+            try:
+                rps = float(row[1])
+                res["p50_ms"] = float(row[4])
+                res["p99_ms"] = float(row[6])
+            except (IndexError, ValueError):
+                pass
+    if rc != 0 or rps is None or t1_ticks is None:
+        msg = "rc=%s" % rc
+        tail = (stderr.strip() or stdout.strip()).splitlines()[-3:]
+        if tail:
+            msg += ": " + " | ".join(tail)
+        if t1_ticks is None:
+            msg += " (server process gone)"
+        res["error"] = msg
+        return res
+    res["rps"] = rps
+    res["cpu_ticks"] = t1_ticks - t0_ticks
+    res["cpu_us_per_op"] = (t1_ticks - t0_ticks) / CLK_TCK * 1e6 / n
+    return res
+
+
+def fmt_int(x):
+    return "{:,}".format(int(round(x))) if x is not None else "ERR"
+
+
+def fmt_f(x, nd=2):
+    return ("%.*f" % (nd, x)) if x is not None else "ERR"
+
+
+def ratio(a, b):
+    return (a / b) if (a is not None and b not in (None, 0)) else None
+
+
+def cpu_model():
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def cmd_run(a):
+    redis = Server("redis", a.redis_port, a.redis_pid)
+    tess = Server("tessera", a.tessera_port, a.tessera_pid)
+    servers = [redis, tess]
+    tests = [t.strip().upper() for t in a.tests.split(",") if t.strip()]
+    pipelines = [int(p) for p in a.pipelines.split(",")]
+    scale = 10 if a.quick else 1
+    n_for = {p: (a.n_p1 if p == 1 else a.n_pn) // scale for p in pipelines}
+
+    # Preflight: every benchmarked command must work on both servers.
+    unsupported = {}
+    for t in tests:
+        if t not in PREFLIGHT:
+            log("error: unknown test %s (known: %s)" % (t, ",".join(DEFAULT_TESTS)))
+            return 2
+        for srv in servers:
+            for c in PREFLIGHT[t]:
+                try:
+                    r = resp_call(srv.port, c)
+                except (OSError, ConnectionError, ValueError) as e:
+                    r = RespError("connection error: %s" % e)
+                if isinstance(r, RespError):
+                    unsupported.setdefault(t, []).append("%s: %s -> %s" % (srv.name, c[0], r))
+                    break
+    for t, why in unsupported.items():
+        log("warning: skipping %s: %s" % (t, "; ".join(why)))
+    # Clean the preflight keys (best effort).
+    for srv in servers:
+        try:
+            resp_call(srv.port, ["DEL", "bench:preflight", "bench:preflight:a", "bench:preflight:b",
+                                 "bench:preflight:counter"])
+        except (OSError, ConnectionError, ValueError):
+            pass
+
+    # Warm-up / fill: populate the key space so GET hits real 32-byte values.
+    if not a.no_warmup:
+        for srv in servers:
+            log("warm-up: SET -P 16 -n %d on %s" % (a.warmup_n // scale, srv.name))
+            r = run_benchmark(a, srv, "SET", 16, a.warmup_n // scale)
+            if "error" in r:
+                log("error: warm-up failed on %s: %s" % (srv.name, r["error"]))
+                if not srv.responsive():
+                    log("error: %s is not responding; aborting" % srv.name)
+                    return 3
+
+    # Measurement matrix: per (test, P), `reps` rounds, each running both servers
+    # back to back; the order alternates each round so neither always goes first.
+    samples = {}  # (test, P, server) -> list of result dicts
+    failures = []
+    total = len(pipelines) * len(tests) * a.reps * 2
+    done = 0
+    for p in pipelines:
+        for t in tests:
+            if t in unsupported:
+                continue
+            for rep in range(a.reps):
+                order = servers if rep % 2 == 0 else servers[::-1]
+                for srv in order:
+                    done += 1
+                    if srv.broken:
+                        continue
+                    r = run_benchmark(a, srv, t, p, n_for[p])
+                    r["rep"] = rep + 1
+                    samples.setdefault((t, p, srv.name), []).append(r)
+                    if "error" in r:
+                        failures.append(r)
+                        log("[%3d/%d] %-4s P=%-2d %-7s rep %d: FAILED %s"
+                            % (done, total, t, p, srv.name, rep + 1, r["error"]))
+                        if not srv.responsive():
+                            srv.broken = "not responding after %s P=%d" % (t, p)
+                            log("error: %s is dead or unresponsive; skipping its remaining runs" % srv.name)
+                    else:
+                        log("[%3d/%d] %-4s P=%-2d %-7s rep %d: %12s ops/s  %7.3f us CPU/op"
+                            "  (%.1fs, client CPU %.0f%%)"
+                            % (done, total, t, p, srv.name, rep + 1, fmt_int(r["rps"]),
+                               r["cpu_us_per_op"], r["wall_s"],
+                               100.0 * r["client_cpu_s"] / max(r["wall_s"], 1e-9)))
+
+    def med(t, p, name, key):
+        vals = [r[key] for r in samples.get((t, p, name), []) if key in r]
+        return statistics.median(vals) if vals else None
+
+    # ---- report
+    now = datetime.datetime.now().astimezone()
+    rows = []
+    lines = []
+    lines.append("# Tessera vs Redis benchmark — %s" % now.strftime("%Y-%m-%d %H:%M:%S %Z"))
+    lines.append("")
+    lines.append("- Date: %s" % now.isoformat(timespec="seconds"))
+    lines.append("- Host: %s, nproc: %s, CPU: %s" % (platform.node(), a.nproc, cpu_model()))
+    lines.append("- redis-server: %s (`%s`)" % (a.redis_version, a.redis_server))
+    lines.append("- tessera-server: commit %s (`%s`)" % (a.tessera_commit, a.tessera_server))
+    io_threads = "?"
+    try:
+        r = resp_call(redis.port, ["CONFIG", "GET", "io-threads"])
+        if isinstance(r, list) and len(r) == 2:
+            io_threads = r[1].decode() if isinstance(r[1], bytes) else str(r[1])
+    except (OSError, ConnectionError, ValueError):
+        pass
+    lines.append("- Threads: redis io-threads=%s (OS threads: %s); tessera --threads %s (OS threads: %s)"
+                 % (io_threads, proc_status(redis.pid).get("Threads", "?"), a.tessera_threads,
+                    proc_status(tess.pid).get("Threads", "?")))
+    lines.append("- redis-benchmark: -c %d -d %d -r %d, N=%s, %d reps (median)%s, CLK_TCK=%d"
+                 % (a.clients, a.data_size, a.keyspace,
+                    ", ".join("%d for P%d" % (n_for[p], p) for p in pipelines), a.reps,
+                    ", --quick" if a.quick else "", CLK_TCK))
+    lines.append("- CPU µs/op resolution (1 clock tick / N): %s"
+                 % ", ".join("%.3f µs at P%d" % (1e6 / CLK_TCK / n_for[p], p) for p in pipelines))
+    lines.append("")
+    lines.append("| test | P | redis ops/s | tessera ops/s | ops ratio (T/R) | redis CPU µs/op | tessera CPU µs/op | CPU ratio (T/R) |")
+    lines.append("|------|--:|------------:|--------------:|----------------:|----------------:|------------------:|----------------:|")
+    for t in tests:
+        for p in pipelines:
+            if t in unsupported:
+                lines.append("| %s | %d | n/a | n/a | unsupported | | | |" % (t, p))
+                continue
+            rr, tr = med(t, p, "redis", "rps"), med(t, p, "tessera", "rps")
+            rc, tc = med(t, p, "redis", "cpu_us_per_op"), med(t, p, "tessera", "cpu_us_per_op")
+            rows.append({"test": t, "P": p, "redis_rps": rr, "tessera_rps": tr,
+                         "rps_ratio": ratio(tr, rr), "redis_cpu_us_per_op": rc,
+                         "tessera_cpu_us_per_op": tc, "cpu_ratio": ratio(tc, rc)})
+            lines.append("| %s | %d | %s | %s | %s | %s | %s | %s |"
+                         % (t, p, fmt_int(rr), fmt_int(tr), fmt_f(ratio(tr, rr)),
+                            fmt_f(rc, 3), fmt_f(tc, 3), fmt_f(ratio(tc, rc))))
+    lines.append("")
+    mem = {}
+    for srv in servers:
+        st = proc_status(srv.pid)
+        if not st:
+            mem[srv.name] = {"VmRSS": "n/a (process gone)", "VmHWM": "n/a", "dbsize": "n/a"}
+            continue
+        try:
+            dbsize = resp_call(srv.port, ["DBSIZE"])
+            dbsize = "n/a (%s)" % dbsize if isinstance(dbsize, RespError) else dbsize
+        except (OSError, ConnectionError, ValueError):
+            dbsize = "n/a"
+        mem[srv.name] = {"VmRSS": st.get("VmRSS", "?"), "VmHWM": st.get("VmHWM", "?"), "dbsize": dbsize}
+    lines.append("Memory after runs (informational): "
+                 + "; ".join("%s VmRSS %s (peak VmHWM %s, DBSIZE %s)"
+                             % (k, v["VmRSS"], v["VmHWM"], v["dbsize"]) for k, v in mem.items()))
+    if unsupported:
+        lines.append("")
+        for t, why in unsupported.items():
+            lines.append("- %s skipped: %s" % (t, "; ".join(why)))
+    if failures:
+        lines.append("")
+        lines.append("**%d benchmark run(s) failed** (medians use the successful runs only):" % len(failures))
+        for r in failures:
+            lines.append("- %s %s P=%d rep %d: %s" % (r["server"], r["test"], r["P"], r["rep"], r["error"]))
+    for srv in servers:
+        if srv.broken:
+            lines.append("- **%s became unresponsive** (%s)" % (srv.name, srv.broken))
+    report = "\n".join(lines) + "\n"
+
+    print(report, end="")
+    os.makedirs(a.results_dir, exist_ok=True)
+    stamp = now.strftime("%Y%m%d-%H%M%S")
+    md_path = os.path.join(a.results_dir, stamp + ".md")
+    with open(md_path, "w") as f:
+        f.write(report)
+    with open(os.path.join(a.results_dir, stamp + ".json"), "w") as f:
+        json.dump({"date": now.isoformat(), "args": vars(a), "rows": rows, "memory": mem,
+                   "unsupported": unsupported,
+                   "samples": [r for v in samples.values() for r in v]}, f, indent=1, default=str)
+    log("results written to %s (raw samples: %s.json)" % (md_path, stamp))
+    return 1 if (failures or unsupported or any(s.broken for s in servers)) else 0
+
+
+def _on_term(signum, frame):
+    # Raise SystemExit so subprocess.run() kills the running redis-benchmark on the way out.
+    sys.exit(128 + signum)
+
+
+def main():
+    signal.signal(signal.SIGTERM, _on_term)
+    signal.signal(signal.SIGINT, _on_term)  # background jobs start with SIGINT ignored
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = ap.add_subparsers(dest="cmd", required=True)
+
+    fp = sub.add_parser("free-ports")
+    fp.add_argument("n", type=int)
+
+    wr = sub.add_parser("wait-ready")
+    wr.add_argument("--pid", type=int, required=True)
+    wr.add_argument("--port", type=int, required=True)
+    wr.add_argument("--name", default="server")
+    wr.add_argument("--timeout", type=float, default=15.0)
+
+    rn = sub.add_parser("run")
+    rn.add_argument("--redis-port", type=int, required=True)
+    rn.add_argument("--redis-pid", type=int, required=True)
+    rn.add_argument("--tessera-port", type=int, required=True)
+    rn.add_argument("--tessera-pid", type=int, required=True)
+    rn.add_argument("--redis-benchmark", default="/usr/bin/redis-benchmark")
+    rn.add_argument("--redis-server", default="/usr/bin/redis-server")
+    rn.add_argument("--redis-version", default="?")
+    rn.add_argument("--tessera-server", default="?")
+    rn.add_argument("--tessera-commit", default="unknown")
+    rn.add_argument("--tessera-threads", default="1")
+    rn.add_argument("--nproc", default=str(len(os.sched_getaffinity(0))))
+    rn.add_argument("--tests", default=",".join(DEFAULT_TESTS))
+    rn.add_argument("--pipelines", default="1,16")
+    rn.add_argument("--n-p1", type=int, default=200_000)
+    rn.add_argument("--n-pn", type=int, default=2_000_000)
+    rn.add_argument("--warmup-n", type=int, default=300_000)
+    rn.add_argument("--no-warmup", action="store_true")
+    rn.add_argument("--reps", type=int, default=3)
+    rn.add_argument("--clients", type=int, default=50)
+    rn.add_argument("--data-size", type=int, default=32)
+    rn.add_argument("--keyspace", type=int, default=100_000)
+    rn.add_argument("--run-timeout", type=float, default=180.0)
+    rn.add_argument("--quick", action="store_true")
+    rn.add_argument("--results-dir", required=True)
+
+    a = ap.parse_args()
+    return {"free-ports": cmd_free_ports, "wait-ready": cmd_wait_ready, "run": cmd_run}[a.cmd](a)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
