@@ -8,6 +8,23 @@
 #include "base/strings.h"
 
 namespace tessera {
+namespace {
+
+// Length fields are almost always a few plain digits: parse those inline, and leave anything
+// unusual (sign, leading zero, overflow) to the strict parser.
+std::optional<int64_t> ParseLength(std::string_view s) {
+  if (!s.empty() && s.size() <= 9 && s[0] >= '1' && s[0] <= '9') {
+    int64_t v = 0;
+    for (char c : s) {
+      if (c < '0' || c > '9') return std::nullopt;
+      v = v * 10 + (c - '0');
+    }
+    return v;
+  }
+  return ParseInt64(s);
+}
+
+}  // namespace
 
 RespParser::Status RespParser::Fail(std::string msg) {
   error_ = std::move(msg);
@@ -66,7 +83,7 @@ RespParser::Status RespParser::ParseMultibulk(std::string_view buf, size_t* cons
       return Status::kIncomplete;
     }
     if (cr + 1 >= buf.size()) return Status::kIncomplete;  // need the '\n' too
-    auto n = ParseInt64(buf.substr(1, cr - 1));
+    auto n = ParseLength(buf.substr(1, cr - 1));
     if (!n || *n > INT_MAX) return Fail("Protocol error: invalid multibulk length");
     pos = cr + 2;
     if (*n <= 0) {
@@ -89,7 +106,7 @@ RespParser::Status RespParser::ParseMultibulk(std::string_view buf, size_t* cons
       if (buf[pos] != '$') {
         return Fail(std::string("Protocol error: expected '$', got '") + buf[pos] + "'");
       }
-      auto n = ParseInt64(buf.substr(pos + 1, cr - pos - 1));
+      auto n = ParseLength(buf.substr(pos + 1, cr - pos - 1));
       if (!n || *n < 0 || *n > max_bulk_len_) return Fail("Protocol error: invalid bulk length");
       pos = cr + 2;
       bulk_len_ = *n;

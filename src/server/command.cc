@@ -106,7 +106,7 @@ const CommandSpec* CommandRegistry::Find(std::string_view name) const {
     char c = name[i];
     buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
   }
-  auto it = by_name_.find(std::string(buf, name.size()));
+  auto it = by_name_.find(std::string_view(buf, name.size()));
   return it == by_name_.end() ? nullptr : it->second;
 }
 

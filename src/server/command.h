@@ -110,7 +110,11 @@ class CommandRegistry {
   std::vector<std::unique_ptr<CommandSpec>> owned_;
   std::vector<const CommandSpec*> top_;
   std::vector<const CommandSpec*> all_;
-  std::unordered_map<std::string, const CommandSpec*> by_name_;
+  struct NameHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+  std::unordered_map<std::string, const CommandSpec*, NameHash, std::equal_to<>> by_name_;
 };
 
 CommandRegistry& Registry();

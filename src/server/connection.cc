@@ -11,6 +11,7 @@
 #include "base/clock.h"
 #include "net/socket.h"
 #include "protocol/reply_builder.h"
+#include "server/command.h"
 #include "server/dispatch.h"
 #include "server/server.h"
 #include "server/shard.h"
@@ -214,7 +215,7 @@ std::string Connection::InfoLine(int64_t now_ms) const {
            static_cast<long long>((now_ms - last_interaction_ms) / 1000), flags.c_str(), db, qbuf,
            rbuf_.capacity() - qbuf, rbuf_.capacity(), omem,
            sizeof(*this) + rbuf_.capacity() + wbuf_.capacity(), events.c_str(),
-           last_command.c_str(), resp);
+           last_command ? last_command->name.c_str() : "NULL", resp);
   return buf;
 }
 

@@ -56,7 +56,7 @@ class Connection : public IoHandler {
   std::string addr, laddr;
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
-  std::string last_command = "NULL";
+  const CommandSpec* last_command = nullptr;  // for CLIENT LIST's cmd=
 
  private:
   friend class Dispatcher;

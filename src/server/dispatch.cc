@@ -145,14 +145,13 @@ void Dispatcher::Run(Connection* conn, ArgList args) {
 
   if (!conn->authenticated && !(spec->flags & kCmdNoAuth))
     return Reject(conn, spec, out, "NOAUTH Authentication required.");
-  int64_t now = NowMs();
-  if (server.IsPaused(spec->flags, now)) {
+  if (server.IsPaused(spec->flags)) {
     conn->stashed_.assign(args.begin(), args.end());
     conn->paused_ = true;
     shard.AddPaused(conn->id());
     return;
   }
-  conn->last_command = spec->name;
+  conn->last_command = spec;
 
   if (remote_single) {
     batch.shard = target;

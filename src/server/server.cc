@@ -91,8 +91,9 @@ void Server::Unpause() {
   }
 }
 
-bool Server::IsPaused(uint32_t flags, int64_t now_ms) const {
-  if (pause_end_ms_.load(std::memory_order_relaxed) <= now_ms) return false;
+bool Server::IsPaused(uint32_t flags) const {
+  int64_t end = pause_end_ms_.load(std::memory_order_relaxed);
+  if (end == 0 || end <= NowMs()) return false;
   if (pause_all_.load(std::memory_order_relaxed)) return true;
   return flags & (kCmdWrite | kCmdMayReplicate);
 }

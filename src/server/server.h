@@ -54,7 +54,7 @@ class Server {
   void Pause(int64_t until_ms, bool all);
   void Unpause();
   // True when a command with `flags` must wait (write-pause blocks writes, all-pause all).
-  bool IsPaused(uint32_t cmd_flags, int64_t now_ms) const;
+  bool IsPaused(uint32_t cmd_flags) const;
 
   // Begins shutdown (SHUTDOWN command / signals). Thread-safe.
   void RequestShutdown();

@@ -1,0 +1,582 @@
+// Generic keyspace commands: DEL EXISTS TYPE RENAME COPY MOVE KEYS RANDOMKEY SCAN, the expire
+// family and OBJECT. Semantics and error strings follow Redis 7.0's db.c, expire.c and object.c.
+//
+// Keys may live on different shards: RENAME and COPY route on both key positions (so they run
+// atomically on both shards) and reach each key's Db through DbFor(). KEYS and RANDOMKEY run
+// with every shard parked. SCAN runs on one shard per call: its cursor carries the shard index
+// in its low part (cursor = inner * num_shards + shard), and the iteration moves to the next
+// shard whenever a shard's own cursor comes back to 0.
+#include <cerrno>
+#include <climits>
+#include <cstdlib>
+#include <cctype>
+#include <string>
+#include <vector>
+
+#include "base/strings.h"
+#include "server/command_context.h"
+
+namespace tessera {
+namespace {
+
+constexpr const char* kSameObjectErr = "ERR source and destination objects are the same";
+constexpr const char* kDbRangeErr = "ERR DB index is out of range";
+
+// lookupKeyReadWithFlags(LOOKUP_NOTOUCH): counts a hit or miss, leaves the access clock alone.
+Entry* LookupNoTouch(CommandContext& ctx, std::string_view key) {
+  Shard& s = ctx.ShardFor(key);
+  Entry* e = s.db(ctx.db_index).Find(key, ctx.now_ms);
+  if (e) ++s.stats().keyspace_hits;
+  else ++s.stats().keyspace_misses;
+  return e;
+}
+
+// getIntFromObjectOrReply.
+bool ParseIntArg(CommandContext& ctx, const std::string& arg, int* out) {
+  auto v = ParseInt64(arg);
+  if (!v) {
+    ctx.ReplyNotInteger();
+    return false;
+  }
+  if (*v < INT_MIN || *v > INT_MAX) {
+    ctx.rb.Error("ERR value is out of range, value must between -2147483648 and 2147483647");
+    return false;
+  }
+  *out = static_cast<int>(*v);
+  return true;
+}
+
+// Parses a DB index argument and checks it against the configured number of databases.
+bool ParseDbIndex(CommandContext& ctx, const std::string& arg, int* out) {
+  if (!ParseIntArg(ctx, arg, out)) return false;
+  if (*out < 0 || *out >= ctx.shard->num_dbs()) {
+    ctx.rb.Error(kDbRangeErr);
+    return false;
+  }
+  return true;
+}
+
+bool IsLfuPolicy(const Config& c) {
+  return c.maxmemory_policy == "allkeys-lfu" || c.maxmemory_policy == "volatile-lfu";
+}
+bool IsLruPolicy(const Config& c) {
+  return c.maxmemory_policy == "allkeys-lru" || c.maxmemory_policy == "volatile-lru";
+}
+
+uint64_t ShardRandom() { return CurrentShard()->Random(); }
+
+// ---------------------------------------------------------------------------------------------
+// DEL UNLINK EXISTS TOUCH TYPE
+
+void Del(CommandContext& ctx) {
+  int64_t deleted = 0;
+  for (size_t i = 1; i < ctx.argc(); ++i) {
+    const std::string& key = ctx.arg(i);
+    Db& db = ctx.DbFor(key);
+    if (db.Find(key, ctx.now_ms) && db.Delete(key)) {
+      ++deleted;
+      ctx.Dirty(key);
+    }
+  }
+  ctx.rb.Integer(deleted);
+}
+
+void Exists(CommandContext& ctx) {
+  int64_t n = 0;
+  for (size_t i = 1; i < ctx.argc(); ++i)
+    if (LookupNoTouch(ctx, ctx.arg(i))) ++n;
+  ctx.rb.Integer(n);
+}
+
+void Touch(CommandContext& ctx) {
+  int64_t n = 0;
+  for (size_t i = 1; i < ctx.argc(); ++i)
+    if (ctx.Lookup(ctx.arg(i))) ++n;
+  ctx.rb.Integer(n);
+}
+
+void Type(CommandContext& ctx) {
+  Entry* e = LookupNoTouch(ctx, ctx.arg(1));
+  ctx.rb.SimpleString(e ? ValueTypeName(e->value.type()) : "none");
+}
+
+// ---------------------------------------------------------------------------------------------
+// RENAME RENAMENX COPY MOVE
+
+void RenameGeneric(CommandContext& ctx, bool nx) {
+  const std::string& src = ctx.arg(1);
+  const std::string& dst = ctx.arg(2);
+  Entry* e = ctx.LookupWrite(src);
+  if (!e) return ctx.rb.Error("ERR no such key");
+  if (src == dst) return nx ? ctx.rb.Integer(0) : ctx.rb.Ok();
+  Db& dst_db = ctx.DbFor(dst);
+  if (ctx.LookupWrite(dst)) {
+    if (nx) return ctx.rb.Integer(0);
+    dst_db.Delete(dst);
+  }
+  // The entry stores its key inline: re-create it under the new name, keeping value, TTL and
+  // access clock.
+  Entry* taken = ctx.DbFor(src).Take(src);
+  Entry* moved = Entry::Create(dst, std::move(taken->value));
+  moved->expire_ms = taken->expire_ms;
+  moved->access_clock = taken->access_clock;
+  Entry::Destroy(taken);
+  dst_db.Put(moved);
+  ctx.Dirty(dst);
+  nx ? ctx.rb.Integer(1) : ctx.rb.Ok();
+}
+void Rename(CommandContext& ctx) { RenameGeneric(ctx, false); }
+void RenameNx(CommandContext& ctx) { RenameGeneric(ctx, true); }
+
+void Copy(CommandContext& ctx) {
+  const std::string& src = ctx.arg(1);
+  const std::string& dst = ctx.arg(2);
+  int dbid = ctx.db_index;
+  bool replace = false;
+  for (size_t j = 3; j < ctx.argc(); ++j) {
+    size_t additional = ctx.argc() - j - 1;
+    if (EqualsIgnoreCase(ctx.arg(j), "replace")) {
+      replace = true;
+    } else if (EqualsIgnoreCase(ctx.arg(j), "db") && additional >= 1) {
+      if (!ParseDbIndex(ctx, ctx.arg(j + 1), &dbid)) return;
+      ++j;
+    } else {
+      return ctx.ReplySyntaxError();
+    }
+  }
+  if (dbid == ctx.db_index && src == dst) return ctx.rb.Error(kSameObjectErr);
+
+  Entry* e = ctx.Lookup(src);
+  if (!e) return ctx.rb.Integer(0);
+  Db& dst_db = ctx.DbFor(dst, dbid);
+  bool exists = dst_db.Find(dst, ctx.now_ms) != nullptr;
+  if (exists && !replace) return ctx.rb.Integer(0);
+  Value copy = e->value.Clone();
+  int64_t expire = e->expire_ms;
+  if (exists) dst_db.Delete(dst);
+  Entry* ne = dst_db.Add(dst, std::move(copy));
+  ne->access_clock = static_cast<uint32_t>(ctx.now_ms / 1000);
+  if (expire != Entry::kNoExpire) dst_db.SetExpire(ne, expire);
+  ctx.Dirty(dst);
+  ctx.rb.Integer(1);
+}
+
+void Move(CommandContext& ctx) {
+  const std::string& key = ctx.arg(1);
+  int dbid;
+  if (!ParseDbIndex(ctx, ctx.arg(2), &dbid)) return;
+  if (dbid == ctx.db_index) return ctx.rb.Error(kSameObjectErr);
+  if (!ctx.LookupWrite(key)) return ctx.rb.Integer(0);
+  Db& dst_db = ctx.DbFor(key, dbid);
+  if (dst_db.Find(key, ctx.now_ms)) return ctx.rb.Integer(0);
+  // Same key, same shard, another Db: the entry moves as is (TTL and access clock kept).
+  dst_db.Put(ctx.DbFor(key).Take(key));
+  ctx.Dirty(key);
+  ctx.rb.Integer(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// KEYS RANDOMKEY SCAN
+
+void Keys(CommandContext& ctx) {
+  const std::string& pattern = ctx.arg(1);
+  bool allkeys = pattern == "*";
+  std::vector<std::string_view> keys;
+  for (int i = 0; i < ctx.server->num_shards(); ++i) {
+    ctx.server->shard(i).db(ctx.db_index).ForEach(ctx.now_ms, [&](Entry* e) {
+      if (allkeys || GlobMatch(pattern, e->key())) keys.push_back(e->key());
+    });
+  }
+  ctx.rb.ArrayHeader(keys.size());
+  for (auto k : keys) ctx.rb.Bulk(k);
+}
+
+void RandomKey(CommandContext& ctx) {
+  int n = ctx.server->num_shards();
+  // Each failed round removed expired keys, so the total strictly shrinks: this terminates.
+  for (;;) {
+    uint64_t total = 0;
+    for (int i = 0; i < n; ++i) total += ctx.server->shard(i).db(ctx.db_index).size();
+    if (total == 0) return ctx.rb.Null();
+    uint64_t pick = ShardRandom() % total;
+    int s = 0;
+    for (; s < n; ++s) {
+      uint64_t sz = ctx.server->shard(s).db(ctx.db_index).size();
+      if (pick < sz) break;
+      pick -= sz;
+    }
+    Entry* e = ctx.server->shard(s).db(ctx.db_index).RandomLive(ctx.now_ms, ShardRandom);
+    if (e) return ctx.rb.Bulk(e->key());
+  }
+}
+
+// parseScanCursorOrReply: strtoul semantics (a sign is accepted, "-1" wraps), no leading space.
+std::optional<uint64_t> ParseScanCursor(const std::string& s) {
+  if (!s.empty() && isspace(static_cast<unsigned char>(s[0]))) return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  unsigned long long v = strtoull(s.c_str(), &end, 10);
+  if (*end != '\0' || errno == ERANGE) return std::nullopt;
+  return static_cast<uint64_t>(v);
+}
+
+int ScanRoute(ArgList args, int num_shards) {
+  auto c = ParseScanCursor(args[1]);
+  return c ? static_cast<int>(*c % static_cast<uint64_t>(num_shards)) : 0;
+}
+
+void Scan(CommandContext& ctx) {
+  auto cursor = ParseScanCursor(ctx.arg(1));
+  if (!cursor) return ctx.rb.Error("ERR invalid cursor");
+  int64_t count = 10;
+  const std::string* pattern = nullptr;
+  const std::string* type = nullptr;
+  for (size_t i = 2; i < ctx.argc();) {
+    size_t j = ctx.argc() - i;
+    if (EqualsIgnoreCase(ctx.arg(i), "count") && j >= 2) {
+      auto v = ParseInt64(ctx.arg(i + 1));
+      if (!v) return ctx.ReplyNotInteger();
+      if (*v < 1) return ctx.ReplySyntaxError();
+      count = *v;
+      i += 2;
+    } else if (EqualsIgnoreCase(ctx.arg(i), "match") && j >= 2) {
+      pattern = &ctx.arg(i + 1);
+      i += 2;
+    } else if (EqualsIgnoreCase(ctx.arg(i), "type") && j >= 2) {
+      type = &ctx.arg(i + 1);
+      i += 2;
+    } else {
+      return ctx.ReplySyntaxError();
+    }
+  }
+  bool use_pattern = pattern && *pattern != "*";
+
+  // This handler runs on the shard the cursor names (Route::kCustom), and touches only its Db.
+  uint64_t n = static_cast<uint64_t>(ctx.server->num_shards());
+  uint64_t shard_idx = static_cast<uint64_t>(ctx.shard->index());
+  uint64_t inner = *cursor / n;
+  Db& db = ctx.shard->db(ctx.db_index);
+
+  std::vector<std::string> keys;
+  int64_t maxiterations = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
+  do {
+    inner = db.Scan(inner, ctx.now_ms, [&](Entry* e) { keys.emplace_back(e->key()); });
+  } while (inner && maxiterations-- && keys.size() < static_cast<uint64_t>(count));
+
+  std::vector<std::string> out;
+  out.reserve(keys.size());
+  for (auto& k : keys) {
+    if (use_pattern && !GlobMatch(*pattern, k)) continue;
+    if (type) {
+      Entry* e = db.Find(k, ctx.now_ms);
+      if (e) ++ctx.shard->stats().keyspace_hits;
+      else ++ctx.shard->stats().keyspace_misses;
+      const char* name = e ? ValueTypeName(e->value.type()) : "none";
+      if (!EqualsIgnoreCase(*type, name)) continue;
+    }
+    out.push_back(std::move(k));
+  }
+
+  uint64_t next;
+  if (inner != 0) next = inner * n + shard_idx;
+  else if (shard_idx + 1 < n) next = shard_idx + 1;  // the next shard, from its start
+  else next = 0;
+
+  ctx.rb.ArrayHeader(2);
+  ctx.rb.Bulk(std::to_string(next));
+  ctx.rb.ArrayHeader(out.size());
+  for (auto& k : out) ctx.rb.Bulk(k);
+}
+
+// ---------------------------------------------------------------------------------------------
+// EXPIRE PEXPIRE EXPIREAT PEXPIREAT TTL PTTL EXPIRETIME PEXPIRETIME PERSIST
+
+enum ExpireFlag : int { kExpNx = 1, kExpXx = 2, kExpGt = 4, kExpLt = 8 };
+
+void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
+  int flags = 0;
+  for (size_t j = 3; j < ctx.argc(); ++j) {
+    const std::string& opt = ctx.arg(j);
+    if (EqualsIgnoreCase(opt, "nx")) flags |= kExpNx;
+    else if (EqualsIgnoreCase(opt, "xx")) flags |= kExpXx;
+    else if (EqualsIgnoreCase(opt, "gt")) flags |= kExpGt;
+    else if (EqualsIgnoreCase(opt, "lt")) flags |= kExpLt;
+    else return ctx.rb.Error("ERR Unsupported option " + opt);
+  }
+  if ((flags & kExpNx) && (flags & (kExpXx | kExpGt | kExpLt)))
+    return ctx.rb.Error("ERR NX and XX, GT or LT options at the same time are not compatible");
+  if ((flags & kExpGt) && (flags & kExpLt))
+    return ctx.rb.Error("ERR GT and LT options at the same time are not compatible");
+
+  auto v = ParseInt64(ctx.arg(2));
+  if (!v) return ctx.ReplyNotInteger();
+  auto invalid = [&] {
+    ctx.rb.Error("ERR invalid expire time in '" + ctx.spec->name + "' command");
+  };
+  int64_t when = *v;
+  if (seconds) {
+    if (when > INT64_MAX / 1000 || when < INT64_MIN / 1000) return invalid();
+    when *= 1000;
+  }
+  int64_t basetime = relative ? ctx.now_ms : 0;
+  if (when > INT64_MAX - basetime) return invalid();
+  when += basetime;
+
+  const std::string& key = ctx.arg(1);
+  Entry* e = ctx.LookupWrite(key);
+  if (!e) return ctx.rb.Integer(0);
+  if (flags) {
+    int64_t current = e->expire_ms;  // kNoExpire (-1) = no TTL
+    bool none = current == Entry::kNoExpire;
+    if ((flags & kExpNx) && !none) return ctx.rb.Integer(0);
+    if ((flags & kExpXx) && none) return ctx.rb.Integer(0);
+    // No TTL counts as infinite: GT always fails, LT always succeeds.
+    if ((flags & kExpGt) && (none || when <= current)) return ctx.rb.Integer(0);
+    if ((flags & kExpLt) && !none && when >= current) return ctx.rb.Integer(0);
+  }
+  Db& db = ctx.DbFor(key);
+  if (when <= ctx.now_ms) {
+    db.Delete(key);
+  } else {
+    db.SetExpire(e, when);
+  }
+  ctx.Dirty(key);
+  ctx.rb.Integer(1);
+}
+void Expire(CommandContext& ctx) { ExpireGeneric(ctx, true, true); }
+void PExpire(CommandContext& ctx) { ExpireGeneric(ctx, true, false); }
+void ExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, false, true); }
+void PExpireAt(CommandContext& ctx) { ExpireGeneric(ctx, false, false); }
+
+void TtlGeneric(CommandContext& ctx, bool output_ms, bool output_abs) {
+  Entry* e = LookupNoTouch(ctx, ctx.arg(1));
+  if (!e) return ctx.rb.Integer(-2);
+  if (!e->has_expire()) return ctx.rb.Integer(-1);
+  int64_t ttl = output_abs ? e->expire_ms : e->expire_ms - ctx.now_ms;
+  if (ttl < 0) ttl = 0;
+  ctx.rb.Integer(output_ms ? ttl : (ttl + 500) / 1000);
+}
+void Ttl(CommandContext& ctx) { TtlGeneric(ctx, false, false); }
+void PTtl(CommandContext& ctx) { TtlGeneric(ctx, true, false); }
+void ExpireTime(CommandContext& ctx) { TtlGeneric(ctx, false, true); }
+void PExpireTime(CommandContext& ctx) { TtlGeneric(ctx, true, true); }
+
+void Persist(CommandContext& ctx) {
+  const std::string& key = ctx.arg(1);
+  Entry* e = ctx.LookupWrite(key);
+  if (!e || !e->has_expire()) return ctx.rb.Integer(0);
+  ctx.DbFor(key).ClearExpire(e);
+  ctx.Dirty(key);
+  ctx.rb.Integer(1);
+}
+
+// ---------------------------------------------------------------------------------------------
+// OBJECT
+
+// objectCommandLookup: counts a hit or miss but must not refresh the access clock (that would
+// reset IDLETIME).
+Entry* ObjectLookup(CommandContext& ctx) {
+  Entry* e = LookupNoTouch(ctx, ctx.arg(2));
+  if (!e) ctx.rb.Null();
+  return e;
+}
+
+void ObjectEncoding(CommandContext& ctx) {
+  if (Entry* e = ObjectLookup(ctx)) ctx.rb.Bulk(e->value.encoding());
+}
+
+void ObjectRefcount(CommandContext& ctx) {
+  Entry* e = ObjectLookup(ctx);
+  if (!e) return;
+  // Redis shares the objects for the integers 0..9999 (refcount INT_MAX) unless an LRU/LFU
+  // policy with a memory limit needs a per-key access clock.
+  const Config& cfg = ctx.server->config();
+  bool shared_ok = cfg.maxmemory == 0 || !(IsLruPolicy(cfg) || IsLfuPolicy(cfg));
+  const Value& v = e->value;
+  bool shared = shared_ok && v.type() == ValueType::kString && v.is_int() &&
+                v.int_value() >= 0 && v.int_value() < 10000;
+  ctx.rb.Integer(shared ? INT_MAX : 1);
+}
+
+int64_t IdleSeconds(const CommandContext& ctx, const Entry* e) {
+  int64_t idle = ctx.now_ms / 1000 - static_cast<int64_t>(e->access_clock);
+  return idle < 0 ? 0 : idle;
+}
+
+void ObjectIdletime(CommandContext& ctx) {
+  Entry* e = ObjectLookup(ctx);
+  if (!e) return;
+  if (IsLfuPolicy(ctx.server->config()))
+    return ctx.rb.Error(
+        "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
+        "switching between policies at runtime LRU and LFU data will take some time to adjust.");
+  ctx.rb.Integer(IdleSeconds(ctx, e));
+}
+
+void ObjectFreq(CommandContext& ctx) {
+  Entry* e = ObjectLookup(ctx);
+  if (!e) return;
+  const Config& cfg = ctx.server->config();
+  if (!IsLfuPolicy(cfg))
+    return ctx.rb.Error(
+        "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
+        "that when switching between policies at runtime LRU and LFU data will take some time to "
+        "adjust.");
+  // No per-key LFU counter is kept: report Redis's initial counter (LFU_INIT_VAL = 5) decayed
+  // by one per lfu-decay-time minutes since the last access, as LFUDecrAndReturn would.
+  int64_t counter = 5;
+  if (cfg.lfu_decay_time > 0) counter -= IdleSeconds(ctx, e) / 60 / cfg.lfu_decay_time;
+  ctx.rb.Integer(counter < 0 ? 0 : counter);
+}
+
+void ObjectHelp(CommandContext& ctx) {
+  static const char* const kLines[] = {
+      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+      "ENCODING <key>",
+      "    Return the kind of internal representation used in order to store the value",
+      "    associated with a <key>.",
+      "FREQ <key>",
+      "    Return the access frequency index of the <key>. The returned integer is",
+      "    proportional to the logarithm of the recent access frequency of the key.",
+      "IDLETIME <key>",
+      "    Return the idle time of the <key>, that is the approximated number of",
+      "    seconds elapsed since the last access to the key.",
+      "REFCOUNT <key>",
+      "    Return the number of references of the value associated with the specified",
+      "    <key>.",
+      "HELP",
+      "    Prints this help."};
+  ctx.rb.ArrayHeader(std::size(kLines));
+  for (auto* l : kLines) ctx.rb.SimpleString(l);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Registration
+
+CommandSpec Gen(std::string name, int arity, uint32_t flags, Handler h,
+                std::vector<std::string> acl, std::string summary, std::string since,
+                std::string complexity = "O(1)") {
+  acl.insert(acl.begin(), "keyspace");
+  return CommandSpec::Make(std::move(name), arity, flags, h)
+      .Acl(std::move(acl))
+      .Doc("generic", std::move(summary), std::move(since), std::move(complexity));
+}
+
+CommandSpec ObjectSub(std::string name, Handler h, std::string summary, std::string since) {
+  return CommandSpec::Make(std::move(name), 3, kCmdReadOnly, h)
+      .Keys(2, 2, 1)
+      .Acl({"keyspace", "read", "slow"})
+      .Doc("generic", std::move(summary), std::move(since), "O(1)");
+}
+
+void RegisterKeysFamily(CommandRegistry& r) {
+  constexpr uint32_t kW = kCmdWrite;
+  constexpr uint32_t kR = kCmdReadOnly;
+  constexpr uint32_t kF = kCmdFast;
+
+  r.Register(Gen("del", -2, kW, Del, {"write", "slow"}, "Delete a key", "1.0.0",
+                 "O(N) where N is the number of keys that will be removed. When a key to remove "
+                 "holds a value other than a string, the individual complexity for this key is "
+                 "O(M) where M is the number of elements in the list, set, sorted set or hash. "
+                 "Removing a single key that holds a string value is O(1).")
+                 .Keys(1, -1, 1));
+  r.Register(Gen("unlink", -2, kW | kF, Del, {"write", "fast"},
+                 "Delete a key asynchronously in another thread. Otherwise it is just as DEL, but "
+                 "non blocking.",
+                 "4.0.0",
+                 "O(1) for each key removed regardless of its size. Then the command does O(N) "
+                 "work in a different thread in order to reclaim memory, where N is the number of "
+                 "allocations the deleted objects where composed of.")
+                 .Keys(1, -1, 1));
+  r.Register(Gen("exists", -2, kR | kF, Exists, {"read", "fast"}, "Determine if a key exists",
+                 "1.0.0", "O(N) where N is the number of keys to check.")
+                 .Keys(1, -1, 1));
+  r.Register(Gen("touch", -2, kR | kF, Touch, {"read", "fast"},
+                 "Alters the last access time of a key(s). Returns the number of existing keys "
+                 "specified.",
+                 "3.2.1", "O(N) where N is the number of keys that will be touched.")
+                 .Keys(1, -1, 1));
+  r.Register(Gen("type", 2, kR | kF, Type, {"read", "fast"}, "Determine the type stored at key",
+                 "1.0.0")
+                 .Keys(1, 1, 1));
+  r.Register(Gen("rename", 3, kW, Rename, {"write", "slow"}, "Rename a key", "1.0.0")
+                 .Keys(1, 2, 1));
+  r.Register(Gen("renamenx", 3, kW | kF, RenameNx, {"write", "fast"},
+                 "Rename a key, only if the new key does not exist", "1.0.0")
+                 .Keys(1, 2, 1));
+  r.Register(Gen("copy", -3, kW | kCmdDenyOom, Copy, {"write", "slow"}, "Copy a key", "6.2.0",
+                 "O(N) worst case for collections, where N is the number of nested items. O(1) "
+                 "for string values.")
+                 .Keys(1, 2, 1));
+  r.Register(Gen("move", 3, kW | kF, Move, {"write", "fast"}, "Move a key to another database",
+                 "1.0.0")
+                 .Keys(1, 1, 1));
+  r.Register(Gen("keys", 2, kR, Keys, {"read", "slow", "dangerous"},
+                 "Find all keys matching the given pattern", "1.0.0",
+                 "O(N) with N being the number of keys in the database, under the assumption "
+                 "that the key names in the database and the given pattern have limited length.")
+                 .RouteTo(Route::kAll));
+  r.Register(Gen("randomkey", 1, kR, RandomKey, {"read", "slow"},
+                 "Return a random key from the keyspace", "1.0.0")
+                 .RouteTo(Route::kAll));
+  r.Register(Gen("scan", -2, kR, Scan, {"read", "slow"}, "Incrementally iterate the keys space",
+                 "2.8.0",
+                 "O(1) for every call. O(N) for a complete iteration, including enough command "
+                 "calls for the cursor to return back to 0. N is the number of elements inside "
+                 "the collection.")
+                 .RouteBy(ScanRoute));
+
+  r.Register(Gen("expire", -3, kW | kF, Expire, {"write", "fast"},
+                 "Set a key's time to live in seconds", "1.0.0")
+                 .Keys(1, 1, 1));
+  r.Register(Gen("pexpire", -3, kW | kF, PExpire, {"write", "fast"},
+                 "Set a key's time to live in milliseconds", "2.6.0")
+                 .Keys(1, 1, 1));
+  r.Register(Gen("expireat", -3, kW | kF, ExpireAt, {"write", "fast"},
+                 "Set the expiration for a key as a UNIX timestamp", "1.2.0")
+                 .Keys(1, 1, 1));
+  r.Register(Gen("pexpireat", -3, kW | kF, PExpireAt, {"write", "fast"},
+                 "Set the expiration for a key as a UNIX timestamp specified in milliseconds",
+                 "2.6.0")
+                 .Keys(1, 1, 1));
+  r.Register(Gen("ttl", 2, kR | kF, Ttl, {"read", "fast"},
+                 "Get the time to live for a key in seconds", "1.0.0")
+                 .Keys(1, 1, 1));
+  r.Register(Gen("pttl", 2, kR | kF, PTtl, {"read", "fast"},
+                 "Get the time to live for a key in milliseconds", "2.6.0")
+                 .Keys(1, 1, 1));
+  r.Register(Gen("expiretime", 2, kR | kF, ExpireTime, {"read", "fast"},
+                 "Get the expiration Unix timestamp for a key", "7.0.0")
+                 .Keys(1, 1, 1));
+  r.Register(Gen("pexpiretime", 2, kR | kF, PExpireTime, {"read", "fast"},
+                 "Get the expiration Unix timestamp for a key in milliseconds", "7.0.0")
+                 .Keys(1, 1, 1));
+  r.Register(Gen("persist", 2, kW | kF, Persist, {"write", "fast"},
+                 "Remove the expiration from a key", "2.2.0")
+                 .Keys(1, 1, 1));
+
+  r.Register(
+      CommandSpec::Make("object", -2, 0, nullptr)
+          .Acl({"slow"})
+          .Doc("generic", "A container for object introspection commands", "2.2.3",
+               "Depends on subcommand.")
+          .Subcommands({
+              CommandSpec::Make("help", 2, kCmdLoading | kCmdStale, ObjectHelp)
+                  .Acl({"keyspace", "slow"})
+                  .Doc("generic", "Show helpful text about the different subcommands", "6.2.0",
+                       "O(1)"),
+              ObjectSub("encoding", ObjectEncoding,
+                        "Inspect the internal encoding of a Redis object", "2.2.3"),
+              ObjectSub("freq", ObjectFreq,
+                        "Get the logarithmic access frequency counter of a Redis object", "4.0.0"),
+              ObjectSub("idletime", ObjectIdletime,
+                        "Get the time since a Redis object was last accessed", "2.2.3"),
+              ObjectSub("refcount", ObjectRefcount,
+                        "Get the number of references to the value of the key", "2.2.3"),
+          }));
+}
+
+CommandRegistrar registrar(RegisterKeysFamily);
+
+}  // namespace
+}  // namespace tessera
