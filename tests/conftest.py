@@ -74,6 +74,7 @@ class ServerProcess:
         self.proc = None
         self.port = None
         self.expect_exit = False  # set by tests that make the server exit (SHUTDOWN)
+        self.restart_on_death = False  # module servers come back after a crash so later tests still run
         self.stopped = False
         self.signals_sent = set()
 
@@ -108,9 +109,12 @@ class ServerProcess:
     # -- lifecycle ----------------------------------------------------------------------
     def start(self):
         if not self.use_redis and not os.path.exists(TESSERA_BIN):
+            shutil.rmtree(self.workdir, ignore_errors=True)
             pytest.fail(
                 "Tessera binary not found at %s: build it (make build), point TESSERA_BIN at it, "
                 "or run with TESSERA_TEST_AGAINST_REDIS=1" % TESSERA_BIN, pytrace=False)
+        self.signals_sent = set()
+        self.stopped = False
         last_err = None
         for _attempt in range(3):  # a free port can be taken between probe and bind; retry
             port = free_port()
@@ -162,8 +166,9 @@ class ServerProcess:
         """A message if the process died on a signal we did not send, else None."""
         rc = self.proc.returncode
         if rc is not None and rc < 0 and -rc not in self.signals_sent:
-            return "%s died on signal %d (%s)\n--- log ---\n%s" % (
-                self.kind, -rc, signal.Signals(-rc).name if -rc in signal.valid_signals() else "?",
+            when = " while shutting down after SIGTERM" if signal.SIGTERM in self.signals_sent else ""
+            return "%s died on signal %d (%s)%s\n--- log ---\n%s" % (
+                self.kind, -rc, signal.Signals(-rc).name if -rc in signal.valid_signals() else "?", when,
                 self.log_tail())
         return None
 
@@ -257,24 +262,47 @@ def _servers_stay_alive():
     the test (crash, abort, exit) fails that test."""
     yield
     dead = [s for s in list(_LIVE) if not s.alive() and not s.expect_exit]
+    msgs = []
     for s in dead:
         _LIVE.remove(s)
         s.stopped = True
-    if dead:
-        s = dead[0]
-        pytest.fail("%s (port %s) died during this test with rc=%s\n--- log ---\n%s"
-                    % (s.kind, s.port, s.proc.returncode, s.log_tail()), pytrace=False)
+        rc = s.proc.returncode
+        how = "signal %d (%s)" % (-rc, signal.Signals(-rc).name) if rc < 0 else "exit code %d" % rc
+        msgs.append("%s (port %s) died during this test: %s\n--- log ---\n%s"
+                    % (s.kind, s.port, how, s.log_tail()))
+        if s.restart_on_death:
+            try:
+                s.start()
+                msgs.append("(restarted it on port %s for the remaining tests)" % s.port)
+            except pytest.fail.Exception as e:
+                msgs.append("restart failed: %s" % e)
+    if msgs:
+        pytest.fail("\n".join(msgs), pytrace=False)
 
 
 # ---------------------------------------------------------------------------------------
 # server fixtures
 # ---------------------------------------------------------------------------------------
+def _stop_and_report(request, s):
+    """Stop s; a crash fails the current teardown. When pytest is already stopping (-x) or this
+    is the session's final teardown, raising would be an internal error, so report on stderr."""
+    try:
+        s.stop()
+    except pytest.fail.Exception as e:
+        if request.session.shouldstop or request.session.shouldfail or request.scope == "session":
+            sys.stderr.write("\n*** %s\n" % e)
+        else:
+            raise
+
+
 @pytest.fixture(scope="module")
-def server():
+def server(request):
     """The server under test, shared by one test module (--threads 2)."""
-    s = ServerProcess(threads=2).start()
+    s = ServerProcess(threads=2)
+    s.restart_on_death = True
+    s.start()
     yield s
-    s.stop()
+    _stop_and_report(request, s)
 
 
 @pytest.fixture
@@ -302,13 +330,13 @@ def start_server():
 
 
 @pytest.fixture(scope="session")
-def redis_ref():
+def redis_ref(request):
     """A real redis-server (always, in both modes) for differential comparisons."""
     if not os.path.exists(REDIS_BIN):
         pytest.skip("redis-server not installed")
     s = ServerProcess(use_redis=True, name="redis_ref").start()
     yield s
-    s.stop()
+    _stop_and_report(request, s)
 
 
 @pytest.fixture

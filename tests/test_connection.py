@@ -42,6 +42,15 @@ def test_unknown_command_error_lists_first_args(rc):
     assert rc.cmd("foo") == b"-ERR unknown command 'foo', with args beginning with: \r\n"
 
 
+def test_unknown_command_error_truncates_and_sanitises_args(rc):
+    # newlines inside an error would break the reply stream: they become spaces
+    assert rc.cmd("foo", "a\r\nb") == b"-ERR unknown command 'foo', with args beginning with: 'a  b' \r\n"
+    assert rc.cmd("PING") == b"+PONG\r\n"
+    # the listed args stop at about 128 characters
+    reply = rc.cmd("foo", "x" * 200, "y")
+    assert reply == b"-ERR unknown command 'foo', with args beginning with: '" + b"x" * 128 + b"' \r\n"
+
+
 def test_unknown_command_keeps_connection_usable(rc):
     rc.cmd("nosuchcommand")
     assert rc.cmd("PING") == b"+PONG\r\n"

@@ -257,8 +257,9 @@ def test_scan_type_filters(rc):
     assert scan_all(rc, "TYPE", "hash", "MATCH", "*") == []
 
 
-def test_scan_empty_db(rc):
-    assert rc.cmd("SCAN", "0") == b"*2\r\n$1\r\n0\r\n*0\r\n"
+def test_scan_empty_db_iterates_to_nothing(rc):
+    assert scan_all(rc) == []
+    assert scan_all(rc, "MATCH", "*", "COUNT", "5") == []
 
 
 def test_scan_errors(rc):

@@ -224,6 +224,14 @@ def test_getex_with_past_time_deletes_after_returning(rc):
     assert rc.cmd("GET", "k") == NIL
 
 
+def test_getex_on_missing_key_is_nil_even_with_invalid_expire(rc):
+    # the key lookup happens before the expire value is validated
+    assert rc.cmd("GETEX", "missing", "EX", "0") == NIL
+    assert rc.cmd("GETEX", "missing", "PX", "-1") == NIL
+    # option syntax is still checked first
+    assert rc.cmd("GETEX", "missing", "FOO") == SYNTAX
+
+
 def test_getex_errors(rc):
     rc.cmd("SET", "k", "v")
     assert rc.cmd("GETEX", "k", "PX", "10", "EX", "10") == SYNTAX

@@ -1,4 +1,5 @@
-// Minimal leveled logging to stderr, in Redis's line format: "pid:role dd Mon yyyy hh:mm:ss.mmm * msg".
+// Minimal leveled logging to stderr, in Redis's line format: "pid:role dd Mon yyyy hh:mm:ss.mmm *
+// msg".
 #pragma once
 
 #include <cstdarg>

@@ -70,8 +70,8 @@ std::optional<double> ParseDouble(std::string_view s) {
   char* end = nullptr;
   errno = 0;
   double v = strtod(buf.c_str(), &end);
-  if (end != buf.c_str() + buf.size() || (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL ||
-                                                              std::fpclassify(v) == FP_ZERO)) ||
+  if (end != buf.c_str() + buf.size() ||
+      (errno == ERANGE && (v == HUGE_VAL || v == -HUGE_VAL || std::fpclassify(v) == FP_ZERO)) ||
       std::isnan(v))
     return std::nullopt;
   return v;
@@ -111,14 +111,22 @@ std::optional<int64_t> ParseMemory(std::string_view s) {
   while (digits < s.size() && isdigit(static_cast<unsigned char>(s[digits]))) ++digits;
   std::string unit = ToLower(s.substr(digits));
   int64_t mul = 1;
-  if (unit.empty() || unit == "b") mul = 1;
-  else if (unit == "k") mul = 1000;
-  else if (unit == "kb") mul = 1024;
-  else if (unit == "m") mul = 1000 * 1000;
-  else if (unit == "mb") mul = 1024 * 1024;
-  else if (unit == "g") mul = 1000LL * 1000 * 1000;
-  else if (unit == "gb") mul = 1024LL * 1024 * 1024;
-  else return std::nullopt;
+  if (unit.empty() || unit == "b")
+    mul = 1;
+  else if (unit == "k")
+    mul = 1000;
+  else if (unit == "kb")
+    mul = 1024;
+  else if (unit == "m")
+    mul = 1000 * 1000;
+  else if (unit == "mb")
+    mul = 1024 * 1024;
+  else if (unit == "g")
+    mul = 1000LL * 1000 * 1000;
+  else if (unit == "gb")
+    mul = 1024LL * 1024 * 1024;
+  else
+    return std::nullopt;
   auto n = ParseInt64(s.substr(0, digits));
   if (!n) return std::nullopt;
   if (*n != 0 && (*n > INT64_MAX / mul || *n < INT64_MIN / mul)) return std::nullopt;

@@ -88,8 +88,10 @@ uint64_t Db::Scan(uint64_t cursor, int64_t now_ms, const std::function<void(Entr
   std::vector<Entry*> seen;
   uint64_t next = table_.Scan(cursor, [&](Entry* e) { seen.push_back(e); });
   for (Entry* e : seen) {
-    if (e->has_expire() && e->expire_ms <= now_ms) Expire(e);
-    else fn(e);
+    if (e->has_expire() && e->expire_ms <= now_ms)
+      Expire(e);
+    else
+      fn(e);
   }
   return next;
 }
@@ -97,8 +99,10 @@ uint64_t Db::Scan(uint64_t cursor, int64_t now_ms, const std::function<void(Entr
 void Db::ForEach(int64_t now_ms, const std::function<void(Entry*)>& fn) {
   std::vector<Entry*> expired;
   table_.ForEach([&](Entry* e) {
-    if (e->has_expire() && e->expire_ms <= now_ms) expired.push_back(e);
-    else fn(e);
+    if (e->has_expire() && e->expire_ms <= now_ms)
+      expired.push_back(e);
+    else
+      fn(e);
   });
   for (Entry* e : expired) Expire(e);
 }

@@ -14,9 +14,9 @@ struct Entry {
   static constexpr uint32_t kNotVolatile = UINT32_MAX;
 
   Entry* next = nullptr;
-  int64_t expire_ms = kNoExpire;    // absolute unix time in ms, or kNoExpire
+  int64_t expire_ms = kNoExpire;         // absolute unix time in ms, or kNoExpire
   uint32_t volatile_idx = kNotVolatile;  // position in Db's volatile list
-  uint32_t access_clock = 0;        // LRU clock (seconds) at last access
+  uint32_t access_clock = 0;             // LRU clock (seconds) at last access
   Value value;
   uint32_t key_len = 0;
   char key_data[];

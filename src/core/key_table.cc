@@ -5,6 +5,7 @@
 #include <cstring>
 #include <new>
 
+#include "base/clock.h"
 #include "base/hash.h"
 
 namespace tessera {
@@ -13,6 +14,8 @@ Entry* Entry::Create(std::string_view key, Value v) {
   void* mem = ::operator new(sizeof(Entry) + key.size());
   Entry* e = new (mem) Entry();
   e->value = std::move(v);
+  // Creation counts as an access (Redis stamps new objects with the LRU clock).
+  e->access_clock = static_cast<uint32_t>(NowMs() / 1000);
   e->key_len = static_cast<uint32_t>(key.size());
   memcpy(e->key_data, key.data(), key.size());
   return e;
@@ -201,7 +204,10 @@ Entry* KeyTable::Random(uint64_t (*rnd)()) {
       head = ht_[0].slots[rnd() & ht_[0].mask()];
     }
   }
-  if (!head) ForEach([&](Entry* e) { if (!head) head = e; });
+  if (!head)
+    ForEach([&](Entry* e) {
+      if (!head) head = e;
+    });
   size_t len = 0;
   for (Entry* e = head; e; e = e->next) ++len;
   size_t pick = rnd() % len;

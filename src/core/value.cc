@@ -9,12 +9,18 @@ namespace tessera {
 
 const char* ValueTypeName(ValueType t) {
   switch (t) {
-    case ValueType::kString: return "string";
-    case ValueType::kList: return "list";
-    case ValueType::kSet: return "set";
-    case ValueType::kZSet: return "zset";
-    case ValueType::kHash: return "hash";
-    case ValueType::kStream: return "stream";
+    case ValueType::kString:
+      return "string";
+    case ValueType::kList:
+      return "list";
+    case ValueType::kSet:
+      return "set";
+    case ValueType::kZSet:
+      return "zset";
+    case ValueType::kHash:
+      return "hash";
+    case ValueType::kStream:
+      return "stream";
   }
   return "none";
 }
@@ -94,9 +100,12 @@ const char* Value::encoding() const {
 
 Value Value::Clone() const {
   Value out;
-  if (auto* i = std::get_if<int64_t>(&data_)) out.data_ = *i;
-  else if (auto* s = std::get_if<Str>(&data_)) out.data_ = *s;
-  else out.data_ = std::get<std::unique_ptr<Object>>(data_)->Clone();
+  if (auto* i = std::get_if<int64_t>(&data_))
+    out.data_ = *i;
+  else if (auto* s = std::get_if<Str>(&data_))
+    out.data_ = *s;
+  else
+    out.data_ = std::get<std::unique_ptr<Object>>(data_)->Clone();
   return out;
 }
 

@@ -105,6 +105,9 @@ void EventLoop::Run(int tick_ms, const std::function<void()>& tick,
     }
     after_events();
   }
+  // Run what was already queued: another shard may be waiting for us inside an atomic
+  // operation that was posted before the stop.
+  RunTasks();
 }
 
 }  // namespace tessera

@@ -15,6 +15,8 @@ class MpscQueue {
   ~MpscQueue() {
     while (Pop()) {
     }
+    // The last node popped stays as the (value-less) tail.
+    if (tail_ != &stub_) delete tail_;
   }
   MpscQueue(const MpscQueue&) = delete;
   MpscQueue& operator=(const MpscQueue&) = delete;
@@ -32,8 +34,10 @@ class MpscQueue {
     if (!next) return std::nullopt;
     tail_ = next;
     std::optional<T> out(std::move(next->value));
-    if (tail != &stub_) delete tail;
-    else stub_.next.store(nullptr, std::memory_order_relaxed);
+    if (tail != &stub_)
+      delete tail;
+    else
+      stub_.next.store(nullptr, std::memory_order_relaxed);
     return out;
   }
 

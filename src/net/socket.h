@@ -1,5 +1,4 @@
-// Small socket helpers: listening sockets (SO_REUSEPORT so every shard thread can accept on
-// the same port) and peer/local address strings.
+// Small socket helpers: listening sockets and peer/local address strings.
 #pragma once
 
 #include <string>

@@ -26,8 +26,10 @@ int main(int argc, char** argv) {
     fprintf(stderr, "\n*** FATAL CONFIG ERROR ***\n%s\n", err.c_str());
     return 1;
   }
-  if (cfg.loglevel == "warning") SetLogLevel(LogLevel::kWarning);
-  else if (cfg.loglevel == "verbose" || cfg.loglevel == "debug") SetLogLevel(LogLevel::kVerbose);
+  if (cfg.loglevel == "warning")
+    SetLogLevel(LogLevel::kWarning);
+  else if (cfg.loglevel == "verbose" || cfg.loglevel == "debug")
+    SetLogLevel(LogLevel::kVerbose);
   for (auto& w : warnings) LOG_WARNING("%s", w.c_str());
   Server server(std::move(cfg));
   server.set_executable(argv[0]);

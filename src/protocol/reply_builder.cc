@@ -24,7 +24,11 @@ void ReplyBuilder::SimpleString(std::string_view s) {
 
 void ReplyBuilder::Error(std::string_view msg) {
   out_->push_back('-');
+  // An error is one line: newlines (e.g. from echoed arguments) become spaces, as in Redis.
+  size_t start = out_->size();
   out_->append(msg);
+  for (size_t i = start; i < out_->size(); ++i)
+    if ((*out_)[i] == '\r' || (*out_)[i] == '\n') (*out_)[i] = ' ';
   out_->append("\r\n");
 }
 
@@ -40,13 +44,13 @@ void ReplyBuilder::Null() { out_->append(resp_ >= 3 ? "_\r\n" : "$-1\r\n"); }
 void ReplyBuilder::NullArray() { out_->append(resp_ >= 3 ? "_\r\n" : "*-1\r\n"); }
 void ReplyBuilder::ArrayHeader(size_t n) { Header('*', static_cast<int64_t>(n)); }
 void ReplyBuilder::SetHeader(size_t n) { Header(resp_ >= 3 ? '~' : '*', static_cast<int64_t>(n)); }
-void ReplyBuilder::PushHeader(size_t n) {
-  Header(resp_ >= 3 ? '>' : '*', static_cast<int64_t>(n));
-}
+void ReplyBuilder::PushHeader(size_t n) { Header(resp_ >= 3 ? '>' : '*', static_cast<int64_t>(n)); }
 
 void ReplyBuilder::MapHeader(size_t n) {
-  if (resp_ >= 3) Header('%', static_cast<int64_t>(n));
-  else Header('*', static_cast<int64_t>(2 * n));
+  if (resp_ >= 3)
+    Header('%', static_cast<int64_t>(n));
+  else
+    Header('*', static_cast<int64_t>(2 * n));
 }
 
 void ReplyBuilder::Double(double v) {
@@ -61,8 +65,10 @@ void ReplyBuilder::Double(double v) {
 }
 
 void ReplyBuilder::Bool(bool v) {
-  if (resp_ >= 3) out_->append(v ? "#t\r\n" : "#f\r\n");
-  else Integer(v ? 1 : 0);
+  if (resp_ >= 3)
+    out_->append(v ? "#t\r\n" : "#f\r\n");
+  else
+    Integer(v ? 1 : 0);
 }
 
 void ReplyBuilder::Verbatim(std::string_view s) {
@@ -72,6 +78,15 @@ void ReplyBuilder::Verbatim(std::string_view s) {
   out_->append(s);
   out_->append("\r\n");
 }
+
+void ReplyBuilder::BigNumber(std::string_view digits) {
+  if (resp_ < 3) return Bulk(digits);
+  out_->push_back('(');
+  out_->append(digits);
+  out_->append("\r\n");
+}
+
+void ReplyBuilder::AttributeHeader(size_t n) { Header('|', static_cast<int64_t>(n)); }
 
 void ReplyBuilder::BulkArray(std::initializer_list<std::string_view> items) {
   ArrayHeader(items.size());

@@ -26,12 +26,14 @@ class ReplyBuilder {
   void Null();       // RESP2 "$-1", RESP3 "_"
   void NullArray();  // RESP2 "*-1", RESP3 "_"
   void ArrayHeader(size_t n);
-  void SetHeader(size_t n);  // RESP3 '~', RESP2 array
-  void MapHeader(size_t n);  // RESP3 '%', RESP2 array of 2n
-  void PushHeader(size_t n);  // RESP3 '>', RESP2 array
-  void Double(double v);     // RESP3 ',', RESP2 bulk of "%.17g"
-  void Bool(bool v);         // RESP3 '#', RESP2 integer 0/1
-  void Verbatim(std::string_view s);  // RESP3 "=txt:", RESP2 bulk
+  void SetHeader(size_t n);                 // RESP3 '~', RESP2 array
+  void MapHeader(size_t n);                 // RESP3 '%', RESP2 array of 2n
+  void PushHeader(size_t n);                // RESP3 '>', RESP2 array
+  void Double(double v);                    // RESP3 ',', RESP2 bulk of "%.17g"
+  void Bool(bool v);                        // RESP3 '#', RESP2 integer 0/1
+  void Verbatim(std::string_view s);        // RESP3 "=txt:", RESP2 bulk
+  void BigNumber(std::string_view digits);  // RESP3 '(', RESP2 bulk
+  void AttributeHeader(size_t n);           // RESP3 '|'; RESP2 has no attributes (caller skips)
   void BulkArray(std::initializer_list<std::string_view> items);
 
  private:

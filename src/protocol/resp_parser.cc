@@ -133,6 +133,8 @@ int HexVal(char c) {
 }  // namespace
 
 bool SplitInlineArgs(std::string_view line, std::vector<std::string>* out) {
+  // Redis splits the line as a C string: a NUL byte ends it.
+  line = line.substr(0, line.find('\0'));
   size_t i = 0, n = line.size();
   while (true) {
     while (i < n && isspace(static_cast<unsigned char>(line[i]))) ++i;
@@ -150,12 +152,24 @@ bool SplitInlineArgs(std::string_view line, std::vector<std::string>* out) {
         } else if (c == '\\' && i + 1 < n) {
           ++i;
           switch (line[i]) {
-            case 'n': cur.push_back('\n'); break;
-            case 'r': cur.push_back('\r'); break;
-            case 't': cur.push_back('\t'); break;
-            case 'b': cur.push_back('\b'); break;
-            case 'a': cur.push_back('\a'); break;
-            default: cur.push_back(line[i]); break;
+            case 'n':
+              cur.push_back('\n');
+              break;
+            case 'r':
+              cur.push_back('\r');
+              break;
+            case 't':
+              cur.push_back('\t');
+              break;
+            case 'b':
+              cur.push_back('\b');
+              break;
+            case 'a':
+              cur.push_back('\a');
+              break;
+            default:
+              cur.push_back(line[i]);
+              break;
           }
         } else if (c == '"') {
           // Closing quote must be followed by a space or the end.
@@ -183,10 +197,13 @@ bool SplitInlineArgs(std::string_view line, std::vector<std::string>* out) {
       } else {
         if (i >= n) break;
         char c = line[i];
-        if (c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\0') break;
-        if (c == '"') inq = true;
-        else if (c == '\'') insq = true;
-        else cur.push_back(c);
+        if (isspace(static_cast<unsigned char>(c))) break;
+        if (c == '"')
+          inq = true;
+        else if (c == '\'')
+          insq = true;
+        else
+          cur.push_back(c);
       }
       ++i;
     }

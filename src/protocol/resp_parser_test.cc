@@ -56,6 +56,14 @@ TEST(RespParser, ParsesInlineWithQuotes) {
   EXPECT_EQ(Args(p), (std::vector<std::string>{"set", "a b", "c'd", "A\n"}));
 }
 
+TEST(RespParser, InlineStopsAtNulByte) {
+  RespParser p;
+  size_t used;
+  std::string in("GET a\0 junk b\r\n", 15);
+  ASSERT_EQ(ParseAll(p, in, &used), RespParser::Status::kCommand);
+  EXPECT_EQ(Args(p), (std::vector<std::string>{"GET", "a"}));
+}
+
 TEST(RespParser, SkipsEmptyInlineLinesAndEmptyMultibulk) {
   RespParser p;
   size_t used;

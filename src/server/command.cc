@@ -110,8 +110,7 @@ const CommandSpec* CommandRegistry::Find(std::string_view name) const {
   return it == by_name_.end() ? nullptr : it->second;
 }
 
-const CommandSpec* CommandRegistry::FindSub(const CommandSpec& parent,
-                                            std::string_view sub) const {
+const CommandSpec* CommandRegistry::FindSub(const CommandSpec& parent, std::string_view sub) const {
   for (const auto& s : parent.subcommands) {
     std::string_view short_name = std::string_view(s.name).substr(parent.name.size() + 1);
     if (EqualsIgnoreCase(short_name, sub)) return &s;
@@ -121,14 +120,22 @@ const CommandSpec* CommandRegistry::FindSub(const CommandSpec& parent,
 
 std::vector<std::string> FlagNames(uint32_t flags) {
   static const std::pair<uint32_t, const char*> kNames[] = {
-      {kCmdWrite, "write"},         {kCmdReadOnly, "readonly"},
-      {kCmdDenyOom, "denyoom"},     {kCmdAdmin, "admin"},
-      {kCmdPubSub, "pubsub"},       {kCmdNoScript, "noscript"},
-      {kCmdBlocking, "blocking"},   {kCmdLoading, "loading"},
-      {kCmdStale, "stale"},         {kCmdSkipMonitor, "skip_monitor"},
-      {kCmdSkipSlowlog, "skip_slowlog"}, {kCmdFast, "fast"},
-      {kCmdNoAuth, "no_auth"},      {kCmdMayReplicate, "may_replicate"},
-      {kCmdNoMulti, "no_multi"},    {kCmdMovableKeys, "movablekeys"},
+      {kCmdWrite, "write"},
+      {kCmdReadOnly, "readonly"},
+      {kCmdDenyOom, "denyoom"},
+      {kCmdAdmin, "admin"},
+      {kCmdPubSub, "pubsub"},
+      {kCmdNoScript, "noscript"},
+      {kCmdBlocking, "blocking"},
+      {kCmdLoading, "loading"},
+      {kCmdStale, "stale"},
+      {kCmdSkipMonitor, "skip_monitor"},
+      {kCmdSkipSlowlog, "skip_slowlog"},
+      {kCmdFast, "fast"},
+      {kCmdNoAuth, "no_auth"},
+      {kCmdMayReplicate, "may_replicate"},
+      {kCmdNoMulti, "no_multi"},
+      {kCmdMovableKeys, "movablekeys"},
       {kCmdAllowBusy, "allow_busy"},
   };
   std::vector<std::string> out;

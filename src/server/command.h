@@ -57,7 +57,7 @@ struct CommandSpec {
   int arity = 0;     // >0 exact, <0 at least -arity
   uint32_t flags = 0;
   int first_key = 0, last_key = 0, key_step = 0;  // last_key -1 = last argument
-  std::vector<std::string> acl_categories;  // without '@': "read", "string", "fast"
+  std::vector<std::string> acl_categories;        // without '@': "read", "string", "fast"
   Route route = Route::kLocal;
   Handler handler = nullptr;
   KeysFn keys_fn = nullptr;

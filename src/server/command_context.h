@@ -24,12 +24,19 @@ class CommandContext {
   CommandContext(Server* server, Shard* shard, Connection* conn, const CommandSpec* spec,
                  ArgList args, std::string* out, int resp, int db_index, uint64_t client_id,
                  int64_t now_ms)
-      : server(server), shard(shard), conn(conn), spec(spec), args(args), rb(out, resp),
-        db_index(db_index), client_id(client_id), now_ms(now_ms) {}
+      : server(server),
+        shard(shard),
+        conn(conn),
+        spec(spec),
+        args(args),
+        rb(out, resp),
+        db_index(db_index),
+        client_id(client_id),
+        now_ms(now_ms) {}
 
   Server* server;
-  Shard* shard;            // the shard running the handler
-  Connection* conn;        // only for Route::kLocal handlers; nullptr elsewhere
+  Shard* shard;      // the shard running the handler
+  Connection* conn;  // only for Route::kLocal handlers; nullptr elsewhere
   const CommandSpec* spec;
   ArgList args;
   ReplyBuilder rb;
@@ -71,9 +78,7 @@ class CommandContext {
   void ReplyWrongType() {
     rb.Error("WRONGTYPE Operation against a key holding the wrong kind of value");
   }
-  void ReplyArity() {
-    rb.Error("ERR wrong number of arguments for '" + spec->name + "' command");
-  }
+  void ReplyArity() { rb.Error("ERR wrong number of arguments for '" + spec->name + "' command"); }
 };
 
 }  // namespace tessera

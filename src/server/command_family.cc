@@ -58,8 +58,15 @@ void ReplyCommandInfo(ReplyBuilder& rb, const CommandSpec& c) {
   rb.Integer(c.first_key);
   rb.Integer(c.last_key);
   rb.Integer(c.key_step);
+  // Redis lists categories in its own fixed order, whatever order the spec names them in.
+  static const char* kOrder[] = {
+      "keyspace", "read",   "write",       "set",       "sortedset",  "list",        "hash",
+      "string",   "bitmap", "hyperloglog", "geo",       "stream",     "pubsub",      "admin",
+      "fast",     "slow",   "blocking",    "dangerous", "connection", "transaction", "scripting"};
   rb.SetHeader(c.acl_categories.size());
-  for (auto& a : c.acl_categories) rb.SimpleString("@" + a);
+  for (const char* cat : kOrder)
+    for (auto& a : c.acl_categories)
+      if (a == cat) rb.SimpleString("@" + a);
   rb.SetHeader(0);  // tips
   ReplyKeySpecs(rb, c);
   rb.ArrayHeader(c.subcommands.size());
@@ -109,8 +116,10 @@ void CommandInfo(CommandContext& ctx) {
         if (const CommandSpec* p = Registry().Find(ctx.arg(i).substr(0, bar)))
           c = Registry().FindSub(*p, ctx.arg(i).substr(bar + 1));
     }
-    if (c) ReplyCommandInfo(ctx.rb, *c);
-    else ctx.rb.NullArray();
+    if (c)
+      ReplyCommandInfo(ctx.rb, *c);
+    else
+      ctx.rb.Null();
   }
 }
 
@@ -133,10 +142,14 @@ void CommandList(CommandContext& ctx) {
   std::string pattern, aclcat;
   bool filter_module = false;
   if (ctx.argc() == 5 && EqualsIgnoreCase(ctx.arg(2), "FILTERBY")) {
-    if (EqualsIgnoreCase(ctx.arg(3), "PATTERN")) pattern = ctx.arg(4);
-    else if (EqualsIgnoreCase(ctx.arg(3), "ACLCAT")) aclcat = ToLower(ctx.arg(4));
-    else if (EqualsIgnoreCase(ctx.arg(3), "MODULE")) filter_module = true;
-    else return ctx.ReplySyntaxError();
+    if (EqualsIgnoreCase(ctx.arg(3), "PATTERN"))
+      pattern = ctx.arg(4);
+    else if (EqualsIgnoreCase(ctx.arg(3), "ACLCAT"))
+      aclcat = ToLower(ctx.arg(4));
+    else if (EqualsIgnoreCase(ctx.arg(3), "MODULE"))
+      filter_module = true;
+    else
+      return ctx.ReplySyntaxError();
   } else if (ctx.argc() != 2) {
     return ctx.ReplySyntaxError();
   }
@@ -180,15 +193,21 @@ void CommandGetKeys(CommandContext& ctx) {
 }
 
 void CommandHelp(CommandContext& ctx) {
-  static const char* kLines[] = {
-      "COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "(no subcommand)", "    Return details about all Redis commands.",
-      "COUNT", "    Return the total number of commands in this Redis server.",
-      "LIST", "    Return a list of all commands in this Redis server.",
-      "INFO [<command-name> ...]", "    Return details about multiple Redis commands.",
-      "DOCS [<command-name> ...]", "    Return documentation details about multiple Redis commands.",
-      "GETKEYS <full-command>", "    Return the keys from a full Redis command.",
-      "HELP", "    Print this help."};
+  static const char* kLines[] = {"COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                                 "(no subcommand)",
+                                 "    Return details about all Redis commands.",
+                                 "COUNT",
+                                 "    Return the total number of commands in this Redis server.",
+                                 "LIST",
+                                 "    Return a list of all commands in this Redis server.",
+                                 "INFO [<command-name> ...]",
+                                 "    Return details about multiple Redis commands.",
+                                 "DOCS [<command-name> ...]",
+                                 "    Return documentation details about multiple Redis commands.",
+                                 "GETKEYS <full-command>",
+                                 "    Return the keys from a full Redis command.",
+                                 "HELP",
+                                 "    Print this help."};
   ctx.rb.ArrayHeader(std::size(kLines));
   for (auto* l : kLines) ctx.rb.SimpleString(l);
 }
@@ -202,18 +221,18 @@ void RegisterCommandFamily(CommandRegistry& r) {
   };
   // A bare COMMAND has no subcommand; the registry resolves "COMMAND x" to a subcommand, so
   // the bare form is the parent's own handler (arity -1 lets it through).
-  r.Register(CommandSpec::Make("command", -1, kF, Command)
-                 .Acl({"slow", "connection"})
-                 .Doc("server", "Get array of Redis command details", "2.8.13", "O(N)")
-                 .Subcommands({
-                     sub("count", 2, CommandCount, "Get total number of Redis commands"),
-                     sub("info", -2, CommandInfo, "Get array of specific Redis command details"),
-                     sub("docs", -2, CommandDocs, "Get array of specific Redis command documentation"),
-                     sub("list", -2, CommandList, "Get an array of Redis command names"),
-                     sub("getkeys", -3, CommandGetKeys,
-                         "Extract keys given a full Redis command"),
-                     sub("help", 2, CommandHelp, "Show helpful text about the different subcommands"),
-                 }));
+  r.Register(
+      CommandSpec::Make("command", -1, kF, Command)
+          .Acl({"slow", "connection"})
+          .Doc("server", "Get array of Redis command details", "2.8.13", "O(N)")
+          .Subcommands({
+              sub("count", 2, CommandCount, "Get total number of Redis commands"),
+              sub("info", -2, CommandInfo, "Get array of specific Redis command details"),
+              sub("docs", -2, CommandDocs, "Get array of specific Redis command documentation"),
+              sub("list", -2, CommandList, "Get an array of Redis command names"),
+              sub("getkeys", -4, CommandGetKeys, "Extract keys given a full Redis command"),
+              sub("help", 2, CommandHelp, "Show helpful text about the different subcommands"),
+          }));
 }
 
 CommandRegistrar registrar(RegisterCommandFamily);

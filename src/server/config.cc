@@ -22,7 +22,19 @@ struct Setting {
   // Returns "" or the reason the value is refused.
   std::function<std::string(Config*, const std::vector<std::string>&)> set;
   int nargs = 1;  // -1: any number of arguments, joined by spaces
+  // How CONFIG REWRITE writes the value (defaults to `get`).
+  std::function<std::string(const Config&)> rewrite = nullptr;
+  bool compat = false;  // accepted for redis.conf compatibility, no effect yet
 };
+
+// Memory sizes as CONFIG REWRITE writes them: the largest unit that divides exactly.
+std::string HumanMemory(int64_t v) {
+  const int64_t kGb = 1LL << 30, kMb = 1LL << 20, kKb = 1LL << 10;
+  if (v != 0 && v % kGb == 0) return std::to_string(v / kGb) + "gb";
+  if (v != 0 && v % kMb == 0) return std::to_string(v / kMb) + "mb";
+  if (v != 0 && v % kKb == 0) return std::to_string(v / kKb) + "kb";
+  return std::to_string(v);
+}
 
 std::string JoinArgs(const std::vector<std::string>& a) {
   std::string out;
@@ -33,36 +45,202 @@ std::string JoinArgs(const std::vector<std::string>& a) {
   return out;
 }
 
-Setting IntSetting(std::string name, int64_t Config::*field, int64_t lo, int64_t hi,
-                   bool runtime) {
-  return Setting{
-      std::move(name), {}, runtime,
-      [field](const Config& c) { return std::to_string(c.*field); },
-      [field, lo, hi](Config* c, const std::vector<std::string>& a) -> std::string {
-        auto v = ParseInt64(a[0]);
-        if (!v) return "argument couldn't be parsed into an integer";
-        if (*v < lo || *v > hi)
-          return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
-                 " inclusive";
-        c->*field = *v;
-        return "";
-      }};
-}
-
-Setting MemSetting(std::string name, int64_t Config::*field, int64_t lo, bool runtime) {
-  return Setting{std::move(name), {}, runtime,
+Setting IntSetting(std::string name, int64_t Config::*field, int64_t lo, int64_t hi, bool runtime) {
+  return Setting{std::move(name),
+                 {},
+                 runtime,
                  [field](const Config& c) { return std::to_string(c.*field); },
-                 [field, lo](Config* c, const std::vector<std::string>& a) -> std::string {
-                   auto v = ParseMemory(a[0]);
-                   if (!v || *v < lo) return "argument must be a memory value";
+                 [field, lo, hi](Config* c, const std::vector<std::string>& a) -> std::string {
+                   auto v = ParseInt64(a[0]);
+                   if (!v) return "argument couldn't be parsed into an integer";
+                   if (*v < lo || *v > hi)
+                     return "argument must be between " + std::to_string(lo) + " and " +
+                            std::to_string(hi) + " inclusive";
                    c->*field = *v;
                    return "";
                  }};
 }
 
+Setting MemSetting(std::string name, int64_t Config::*field, int64_t lo, bool runtime) {
+  Setting s{std::move(name),
+            {},
+            runtime,
+            [field](const Config& c) { return std::to_string(c.*field); },
+            [field, lo](Config* c, const std::vector<std::string>& a) -> std::string {
+              auto v = ParseMemory(a[0]);
+              if (!v || *v < lo) return "argument must be a memory value";
+              c->*field = *v;
+              return "";
+            }};
+  s.rewrite = [field](const Config& c) { return HumanMemory(c.*field); };
+  return s;
+}
+
+// A Redis setting kept in Config::compat: validated like Redis validates it, reported by CONFIG
+// GET, written by CONFIG REWRITE, but not acted on.
+enum class CompatKind { kBool, kInt, kMemory, kEnum, kString };
+
+Setting Compat(std::string name, CompatKind kind, std::string def, bool runtime,
+               std::vector<std::string> allowed = {}, int64_t lo = 0, int64_t hi = INT_MAX) {
+  Setting s;
+  s.name = name;
+  s.mutable_at_runtime = runtime;
+  s.compat = true;
+  s.get = [name, def](const Config& c) {
+    auto it = c.compat.find(name);
+    return it == c.compat.end() ? def : it->second;
+  };
+  s.set = [name, kind, allowed, lo, hi](Config* c, const std::vector<std::string>& a) {
+    std::string v = a[0];
+    switch (kind) {
+      case CompatKind::kBool:
+        v = ToLower(v);
+        if (v != "yes" && v != "no") return std::string("argument must be 'yes' or 'no'");
+        break;
+      case CompatKind::kInt: {
+        auto n = ParseInt64(v);
+        if (!n) return std::string("argument couldn't be parsed into an integer");
+        if (*n < lo || *n > hi)
+          return "argument must be between " + std::to_string(lo) + " and " + std::to_string(hi) +
+                 " inclusive";
+        break;
+      }
+      case CompatKind::kMemory: {
+        auto n = ParseMemory(v);
+        if (!n || *n < 0) return std::string("argument must be a memory value");
+        v = std::to_string(*n);
+        break;
+      }
+      case CompatKind::kEnum: {
+        v = ToLower(v);
+        bool ok = false;
+        for (auto& x : allowed) ok |= x == v;
+        if (!ok) {
+          std::string msg = "argument(s) must be one of the following: ";
+          for (size_t i = 0; i < allowed.size(); ++i) msg += (i ? ", " : "") + allowed[i];
+          return msg;
+        }
+        break;
+      }
+      case CompatKind::kString:
+        break;
+    }
+    c->compat[name] = v;
+    return std::string();
+  };
+  if (kind == CompatKind::kMemory)
+    s.rewrite = [get = s.get](const Config& c) {
+      auto n = ParseInt64(get(c));
+      return n ? HumanMemory(*n) : get(c);
+    };
+  return s;
+}
+
+void AddCompatSettings(std::vector<Setting>& s) {
+  using K = CompatKind;
+  // {name, default, settable at runtime}
+  struct BoolDef {
+    const char* name;
+    const char* def;
+    bool runtime;
+  };
+  static const BoolDef kBools[] = {
+      {"lazyfree-lazy-eviction", "no", true},
+      {"lazyfree-lazy-expire", "no", true},
+      {"lazyfree-lazy-server-del", "no", true},
+      {"lazyfree-lazy-user-del", "no", true},
+      {"lazyfree-lazy-user-flush", "no", true},
+      {"replica-lazy-flush", "no", true},
+      {"activerehashing", "yes", true},
+      {"rdbcompression", "yes", true},
+      {"rdbchecksum", "yes", false},
+      {"stop-writes-on-bgsave-error", "yes", true},
+      {"replica-serve-stale-data", "yes", true},
+      {"replica-read-only", "yes", true},
+      {"repl-diskless-sync", "yes", true},
+      {"repl-disable-tcp-nodelay", "no", true},
+      {"activedefrag", "no", true},
+      {"dynamic-hz", "yes", true},
+      {"aof-use-rdb-preamble", "yes", true},
+      {"aof-load-truncated", "yes", true},
+      {"aof-timestamp-enabled", "no", true},
+      {"no-appendfsync-on-rewrite", "no", true},
+      {"rdb-del-sync-files", "no", true},
+      {"crash-log-enabled", "yes", true},
+      {"crash-memcheck-enabled", "yes", true},
+      {"jemalloc-bg-thread", "yes", true},
+      {"syslog-enabled", "no", false},
+      {"always-show-logo", "no", false},
+      {"set-proc-title", "yes", false},
+  };
+  for (const BoolDef& b : kBools) s.push_back(Compat(b.name, K::kBool, b.def, b.runtime));
+  s.push_back(Compat("appendfsync", K::kEnum, "everysec", true, {"always", "everysec", "no"}));
+  s.push_back(Compat("appendfilename", K::kString, "appendonly.aof", false));
+  s.push_back(Compat("appenddirname", K::kString, "appendonlydir", false));
+  s.push_back(Compat("supervised", K::kEnum, "no", false, {"upstart", "systemd", "auto", "no"}));
+  s.push_back(Compat("notify-keyspace-events", K::kString, "", true));
+  s.push_back(Compat("syslog-ident", K::kString, "redis", false));
+  s.push_back(Compat("syslog-facility", K::kString, "local0", false));
+  s.push_back(Compat("unixsocket", K::kString, "", false));
+  s.push_back(Compat("unixsocketperm", K::kInt, "0", false, {}, 0, 777));
+  s.push_back(Compat("masterauth", K::kString, "", true));
+  s.push_back(Compat("masteruser", K::kString, "", true));
+  s.push_back(Compat("io-threads", K::kInt, "1", false, {}, 1, 128));
+  s.push_back(Compat("io-threads-do-reads", K::kBool, "no", false));
+  s.push_back(Compat("repl-diskless-sync-delay", K::kInt, "5", true));
+  s.push_back(Compat("repl-timeout", K::kInt, "60", true, {}, 1));
+  s.push_back(Compat("repl-backlog-size", K::kMemory, "1048576", true));
+  s.push_back(Compat("repl-backlog-ttl", K::kInt, "3600", true));
+  s.push_back(Compat("replica-priority", K::kInt, "100", true));
+  s.push_back(Compat("min-replicas-to-write", K::kInt, "0", true));
+  s.push_back(Compat("min-replicas-max-lag", K::kInt, "10", true));
+  s.push_back(Compat("hash-max-listpack-entries", K::kInt, "128", true, {}, 0, INT64_MAX));
+  s.push_back(Compat("hash-max-listpack-value", K::kInt, "64", true, {}, 0, INT64_MAX));
+  s.push_back(Compat("list-max-listpack-size", K::kInt, "-2", true, {}, INT_MIN, INT_MAX));
+  s.push_back(Compat("list-compress-depth", K::kInt, "0", true));
+  s.push_back(Compat("set-max-intset-entries", K::kInt, "512", true, {}, 0, INT64_MAX));
+  s.push_back(Compat("zset-max-listpack-entries", K::kInt, "128", true, {}, 0, INT64_MAX));
+  s.push_back(Compat("zset-max-listpack-value", K::kInt, "64", true, {}, 0, INT64_MAX));
+  s.push_back(Compat("hll-sparse-max-bytes", K::kMemory, "3000", true));
+  s.push_back(Compat("stream-node-max-bytes", K::kMemory, "4096", true));
+  s.push_back(Compat("stream-node-max-entries", K::kInt, "100", true));
+  s.push_back(Compat("latency-monitor-threshold", K::kInt, "0", true, {}, 0, INT64_MAX));
+  s.push_back(Compat("slowlog-log-slower-than", K::kInt, "10000", true, {}, -1, INT64_MAX));
+  s.push_back(Compat("slowlog-max-len", K::kInt, "128", true, {}, 0, INT64_MAX));
+  s.push_back(Compat("lua-time-limit", K::kInt, "5000", true, {}, 0, INT64_MAX));
+  s.push_back(Compat("busy-reply-threshold", K::kInt, "5000", true, {}, 0, INT64_MAX));
+  s.push_back(Compat("active-expire-effort", K::kInt, "1", true, {}, 1, 10));
+  s.push_back(Compat("auto-aof-rewrite-percentage", K::kInt, "100", true));
+  s.push_back(Compat("auto-aof-rewrite-min-size", K::kMemory, "67108864", true));
+  s.push_back(Compat("aof-rewrite-incremental-fsync", K::kBool, "yes", true));
+  s.push_back(Compat("rdb-save-incremental-fsync", K::kBool, "yes", true));
+  s.push_back(Compat("oom-score-adj", K::kEnum, "no", true, {"no", "yes", "relative", "absolute"}));
+  s.push_back(Compat("oom-score-adj-values", K::kString, "0 200 800", true));
+  s.push_back(Compat("tracking-table-max-keys", K::kInt, "1000000", true, {}, 0, INT64_MAX));
+  s.push_back(Compat("acllog-max-len", K::kInt, "128", true, {}, 0, INT64_MAX));
+  s.push_back(Compat("sanitize-dump-payload", K::kEnum, "no", true, {"no", "yes", "clients"}));
+  s.push_back(Compat("cluster-enabled", K::kEnum, "no", false, {"no"}));
+  s.push_back(Compat("enable-debug-command", K::kEnum, "no", false, {"no", "yes", "local"}));
+  s.push_back(Compat("enable-protected-configs", K::kEnum, "no", false, {"no", "yes", "local"}));
+  s.push_back(Compat("enable-module-command", K::kEnum, "no", false, {"no", "yes", "local"}));
+  s.push_back(Compat("active-defrag-ignore-bytes", K::kMemory, "104857600", true));
+  s.push_back(Compat("active-defrag-threshold-lower", K::kInt, "10", true, {}, 0, 1000));
+  s.push_back(Compat("active-defrag-threshold-upper", K::kInt, "100", true, {}, 0, 1000));
+  s.push_back(Compat("active-defrag-cycle-min", K::kInt, "1", true, {}, 1, 99));
+  s.push_back(Compat("active-defrag-cycle-max", K::kInt, "25", true, {}, 1, 99));
+  s.push_back(Compat("maxmemory-eviction-tenacity", K::kInt, "10", true, {}, 0, 100));
+  s.push_back(Compat("replica-announced", K::kBool, "yes", true));
+  s.push_back(Compat("shutdown-timeout", K::kInt, "10", true));
+  s.push_back(Compat("shutdown-on-sigint", K::kString, "default", true));
+  s.push_back(Compat("shutdown-on-sigterm", K::kString, "default", true));
+  s.push_back(Compat("locale-collate", K::kString, "", true));
+}
+
 Setting StrSetting(std::string name, std::string Config::*field, bool runtime,
                    std::vector<std::string> allowed = {}) {
-  return Setting{std::move(name), {}, runtime,
+  return Setting{std::move(name),
+                 {},
+                 runtime,
                  [field](const Config& c) { return c.*field; },
                  [field, allowed](Config* c, const std::vector<std::string>& a) -> std::string {
                    std::string v = allowed.empty() ? a[0] : ToLower(a[0]);
@@ -97,15 +275,20 @@ std::string SetObuf(Config* c, const std::vector<std::string>& a) {
     std::string w;
     while (in >> w) words.push_back(w);
   }
-  if (words.empty() || words.size() % 4 != 0) return "Wrong number of arguments in buffer limit configuration.";
+  if (words.empty() || words.size() % 4 != 0)
+    return "Wrong number of arguments in buffer limit configuration.";
   Config tmp = *c;
   for (size_t i = 0; i < words.size(); i += 4) {
     std::string cls = ToLower(words[i]);
     OutputBufferLimit* l = nullptr;
-    if (cls == "normal") l = &tmp.obuf_normal;
-    else if (cls == "slave" || cls == "replica") l = &tmp.obuf_replica;
-    else if (cls == "pubsub") l = &tmp.obuf_pubsub;
-    else return "Invalid client class specified in buffer limit configuration.";
+    if (cls == "normal")
+      l = &tmp.obuf_normal;
+    else if (cls == "slave" || cls == "replica")
+      l = &tmp.obuf_replica;
+    else if (cls == "pubsub")
+      l = &tmp.obuf_pubsub;
+    else
+      return "Invalid client class specified in buffer limit configuration.";
     auto hard = ParseMemory(words[i + 1]);
     auto soft = ParseMemory(words[i + 2]);
     auto secs = ParseInt64(words[i + 3]);
@@ -154,6 +337,7 @@ const std::vector<Setting>& Settings() {
     s.push_back(StrSetting("daemonize", &Config::daemonize, false, {"no"}));
     s.push_back(StrSetting("pidfile", &Config::pidfile, false));
     s.push_back(StrSetting("protected-mode", &Config::protected_mode, true, {"yes", "no"}));
+    AddCompatSettings(s);
     return s;
   }();
   return kSettings;
@@ -190,7 +374,8 @@ std::vector<std::pair<std::string, std::string>> GetConfig(const Config& cfg,
                                                            const std::string& pattern) {
   std::vector<std::pair<std::string, std::string>> out;
   for (auto& s : Settings()) {
-    if (GlobMatch(pattern, s.name, true)) out.emplace_back(s.name, s.get(cfg));
+    if (GlobMatch(pattern, s.name, true))
+      out.emplace_back(s.name, s.get(cfg));
     else
       for (auto& a : s.aliases)
         if (GlobMatch(pattern, a, true)) out.emplace_back(a, s.get(cfg));
@@ -236,11 +421,14 @@ bool LoadConfig(int argc, char** argv, Config* cfg, std::string* err,
   for (auto& d : directives) {
     std::string name = ToLower(d[0]);
     std::vector<std::string> args(d.begin() + 1, d.end());
-    if (!FindSetting(name)) {
-      warnings->push_back("Unknown directive '" + d[0] + "' ignored");
-      continue;
+    const Setting* setting = FindSetting(name);
+    if (!setting) {
+      *err = "Bad directive or wrong number of arguments: '" + d[0] + "' is not a known setting";
+      return false;
     }
-    if (args.empty() && name != "save" && name != "requirepass" && name != "logfile") {
+    if (setting->compat)
+      warnings->push_back("Directive '" + d[0] + "' is accepted but has no effect in Tessera yet");
+    if (args.empty() && setting->nargs != -1 && setting->get(Config()) != "") {
       *err = "Directive '" + d[0] + "' needs a value";
       return false;
     }
@@ -284,7 +472,7 @@ std::string RewriteConfig(const Config& cfg) {
         size_t idx = s - Settings().data();
         if (!written[idx]) {
           written[idx] = true;
-          std::string v = s->get(cfg);
+          std::string v = s->rewrite ? s->rewrite(cfg) : s->get(cfg);
           out.push_back(s->name + " " + (s->nargs == -1 && !v.empty() ? v : quote(v)));
         }
         continue;
@@ -300,7 +488,7 @@ std::string RewriteConfig(const Config& cfg) {
       out.push_back("# Generated by CONFIG REWRITE");
       header = true;
     }
-    std::string v = s.get(cfg);
+    std::string v = s.rewrite ? s.rewrite(cfg) : s.get(cfg);
     out.push_back(s.name + " " + (s.nargs == -1 && !v.empty() ? v : quote(v)));
   }
   std::string tmp = cfg.config_file + ".tmp-rewrite";

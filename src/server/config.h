@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -50,12 +51,17 @@ struct Config {
   std::string pidfile = "";
   std::string protected_mode = "yes";
 
+  // Redis settings Tessera accepts, validates and reports but does not act on yet
+  // (docs/configuration.md lists them), keyed by name.
+  std::map<std::string, std::string> compat;
+
   // The config file given on the command line (CONFIG REWRITE writes it back).
   std::string config_file;
 };
 
 // Loads settings: optional config file as the first argument, then `--name value...` flags.
-// Returns false with `*err` on a bad value; unknown directives are reported in `*warnings`.
+// Returns false with `*err` on an unknown directive or a bad value (as Redis refuses to start);
+// Redis directives that are accepted without effect are named in `*warnings`.
 bool LoadConfig(int argc, char** argv, Config* cfg, std::string* err,
                 std::vector<std::string>* warnings);
 

@@ -24,8 +24,7 @@ constexpr size_t kReadPauseOutput = 64 * 1024 * 1024;
 }  // namespace
 
 Connection::Connection(Shard* shard, int fd, uint64_t id)
-    : shard_(shard), fd_(fd), id_(id),
-      parser_(shard->server().config().proto_max_bulk_len) {
+    : shard_(shard), fd_(fd), id_(id), parser_(shard->server().config().proto_max_bulk_len) {
   addr = PeerAddress(fd);
   laddr = LocalAddress(fd);
   created_ms = last_interaction_ms = NowMs();
@@ -84,7 +83,12 @@ void Connection::ProcessInput() {
     rbuf_.Consume(consumed);
     if (st == RespParser::Status::kIncomplete) break;
     if (st == RespParser::Status::kError) {
-      ProtocolError(parser_.error());
+      // Replies to the commands before the bad one must go out first.
+      if (!batch_.cmds.empty()) Dispatcher::SendBatch(this);
+      if (inflight_)
+        protocol_error_ = parser_.error();
+      else
+        ProtocolError(parser_.error());
       break;
     }
     Dispatcher::Run(this, ArgList(parser_.args().data(), parser_.argc()));
@@ -102,6 +106,13 @@ void Connection::Continue() {
     in_process_ = true;
     Dispatcher::Run(this, ArgList(cmd));
     in_process_ = false;
+  }
+  if (!protocol_error_.empty()) {
+    if (!batch_.cmds.empty()) Dispatcher::SendBatch(this);
+    if (inflight_) return;
+    ProtocolError(protocol_error_);
+    protocol_error_.clear();
+    return FlushWrites();
   }
   ProcessInput();
 }
@@ -141,15 +152,15 @@ void Connection::FlushWrites() {
   }
   if (closed_) return;
   if (woff_ == wbuf_.size()) {
-    if (wbuf_.capacity() > (1 << 20)) std::string().swap(wbuf_);
-    else wbuf_.clear();
+    if (wbuf_.capacity() > (1 << 20))
+      std::string().swap(wbuf_);
+    else
+      wbuf_.clear();
     woff_ = 0;
     if (close_after_reply_ || (eof_ && !inflight_ && !paused_)) {
       Close();
       return;
     }
-    // Reading may have been paused by a large backlog of replies.
-    if (rbuf_.size() > 0 && !inflight_ && !paused_ && !in_process_) ProcessInput();
   }
   UpdateInterest();
 }
@@ -188,8 +199,10 @@ void Connection::CheckLimits(int64_t now_ms) {
     return;
   }
   if (lim.soft > 0 && pending > lim.soft) {
-    if (obuf_soft_since_ms_ == 0) obuf_soft_since_ms_ = now_ms;
-    else if (now_ms - obuf_soft_since_ms_ > lim.soft_seconds * 1000) Close();
+    if (obuf_soft_since_ms_ == 0)
+      obuf_soft_since_ms_ = now_ms;
+    else if (now_ms - obuf_soft_since_ms_ > lim.soft_seconds * 1000)
+      Close();
   } else {
     obuf_soft_since_ms_ = 0;
   }

@@ -85,6 +85,8 @@ class Connection : public IoHandler {
   bool paused_ = false;    // held by CLIENT PAUSE
   bool in_process_ = false;
   int64_t obuf_soft_since_ms_ = 0;
+  // A protocol error met while replies were still pending elsewhere; sent after them.
+  std::string protocol_error_;
   // A command parsed but not yet run (it could not join the batch in flight, or is paused).
   std::vector<std::string> stashed_;
   // The batch being gathered for one other shard.

@@ -75,7 +75,7 @@ void Hello(CommandContext& ctx) {
   if (!c->authenticated)
     return ctx.rb.Error(
         "NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO "
-        "<proto> AUTH <user> <pass> option can be used to authenticate the client and select the "
+        "AUTH <user> <pass> option can be used to authenticate the client and select the "
         "RESP protocol version at the same time");
   if (has_setname) c->name = setname;
   c->resp = ver;
@@ -130,7 +130,8 @@ void ClientId(CommandContext& ctx) { ctx.rb.Integer(static_cast<int64_t>(ctx.con
 void ClientSetName(CommandContext& ctx) {
   for (char ch : ctx.arg(2))
     if (ch < '!' || ch > '~')
-      return ctx.rb.Error("ERR Client names cannot contain spaces, newlines or special characters.");
+      return ctx.rb.Error(
+          "ERR Client names cannot contain spaces, newlines or special characters.");
   ctx.conn->name = ctx.arg(2);
   ctx.rb.Ok();
 }
@@ -190,10 +191,12 @@ void ClientKill(CommandContext& ctx) {
       if (c.addr == ctx.arg(2)) victim = &c;
     });
     if (!victim) return ctx.rb.Error("ERR No such client");
-    if (victim->id() == ctx.client_id) victim->CloseAfterReply();
-    else victim->shard().loop().Post([id = victim->id(), s = &victim->shard()] {
-      if (Connection* c = s->FindConnection(id)) c->Close();
-    });
+    if (victim->id() == ctx.client_id)
+      victim->CloseAfterReply();
+    else
+      victim->shard().loop().Post([id = victim->id(), s = &victim->shard()] {
+        if (Connection* c = s->FindConnection(id)) c->Close();
+      });
     return ctx.rb.Ok();
   }
   if (ctx.argc() % 2 != 0) return ctx.ReplySyntaxError();
@@ -219,9 +222,12 @@ void ClientKill(CommandContext& ctx) {
           type != "pubsub")
         return ctx.rb.Error("ERR Unknown client type '" + val + "'");
     } else if (EqualsIgnoreCase(opt, "SKIPME")) {
-      if (EqualsIgnoreCase(val, "yes")) skipme = true;
-      else if (EqualsIgnoreCase(val, "no")) skipme = false;
-      else return ctx.ReplySyntaxError();
+      if (EqualsIgnoreCase(val, "yes"))
+        skipme = true;
+      else if (EqualsIgnoreCase(val, "no"))
+        skipme = false;
+      else
+        return ctx.ReplySyntaxError();
     } else {
       return ctx.ReplySyntaxError();
     }
@@ -248,11 +254,14 @@ void ClientKill(CommandContext& ctx) {
 
 void ClientPause(CommandContext& ctx) {
   auto ms = ParseInt64(ctx.arg(2));
-  if (!ms || *ms < 0) return ctx.rb.Error("ERR timeout is not an integer or out of range");
+  if (!ms) return ctx.rb.Error("ERR timeout is not an integer or out of range");
+  if (*ms < 0) return ctx.rb.Error("ERR timeout is negative");
   bool all = true;
   if (ctx.argc() == 4) {
-    if (EqualsIgnoreCase(ctx.arg(3), "WRITE")) all = false;
-    else if (!EqualsIgnoreCase(ctx.arg(3), "ALL")) return ctx.ReplySyntaxError();
+    if (EqualsIgnoreCase(ctx.arg(3), "WRITE"))
+      all = false;
+    else if (!EqualsIgnoreCase(ctx.arg(3), "ALL"))
+      return ctx.rb.Error("ERR CLIENT PAUSE mode must be WRITE or ALL");
   } else if (ctx.argc() > 4) {
     return ctx.ReplySyntaxError();
   }
@@ -266,27 +275,40 @@ void ClientUnpause(CommandContext& ctx) {
 }
 
 void ClientNoEvict(CommandContext& ctx) {
-  if (EqualsIgnoreCase(ctx.arg(2), "ON")) ctx.conn->no_evict = true;
-  else if (EqualsIgnoreCase(ctx.arg(2), "OFF")) ctx.conn->no_evict = false;
-  else return ctx.ReplySyntaxError();
+  if (EqualsIgnoreCase(ctx.arg(2), "ON"))
+    ctx.conn->no_evict = true;
+  else if (EqualsIgnoreCase(ctx.arg(2), "OFF"))
+    ctx.conn->no_evict = false;
+  else
+    return ctx.ReplySyntaxError();
   ctx.rb.Ok();
 }
 
 void ClientHelp(CommandContext& ctx) {
   static const char* kLines[] = {
       "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "GETNAME", "    Return the name of the current connection.",
-      "ID", "    Return the ID of the current connection.",
-      "INFO", "    Return information about the current client connection.",
-      "KILL <ip:port>", "    Kill connection made from <ip:port>.",
+      "GETNAME",
+      "    Return the name of the current connection.",
+      "ID",
+      "    Return the ID of the current connection.",
+      "INFO",
+      "    Return information about the current client connection.",
+      "KILL <ip:port>",
+      "    Kill connection made from <ip:port>.",
       "KILL <option> <value> [<option> <value> [...]]",
       "    Kill connections. Options are: ID, ADDR, LADDR, USER, TYPE, SKIPME.",
-      "LIST [options ...]", "    Return information about client connections.",
-      "UNPAUSE", "    Stop the current client pause, resuming traffic.",
-      "PAUSE <timeout> [WRITE|ALL]", "    Suspend all, or just write, clients for <timeout> ms.",
-      "SETNAME <name>", "    Assign the name <name> to the current connection.",
-      "NO-EVICT (ON|OFF)", "    Protect current client connection from eviction.",
-      "HELP", "    Print this help."};
+      "LIST [options ...]",
+      "    Return information about client connections.",
+      "UNPAUSE",
+      "    Stop the current client pause, resuming traffic.",
+      "PAUSE <timeout> [WRITE|ALL]",
+      "    Suspend all, or just write, clients for <timeout> ms.",
+      "SETNAME <name>",
+      "    Assign the name <name> to the current connection.",
+      "NO-EVICT (ON|OFF)",
+      "    Protect current client connection from eviction.",
+      "HELP",
+      "    Print this help."};
   ctx.rb.ArrayHeader(std::size(kLines));
   for (auto* l : kLines) ctx.rb.SimpleString(l);
 }
@@ -307,8 +329,8 @@ CommandSpec ClientSub(std::string name, int arity, uint32_t flags, Handler h, st
 }
 
 void RegisterConnectionFamily(CommandRegistry& r) {
-  constexpr uint32_t kSession = kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth |
-                                kCmdAllowBusy;
+  constexpr uint32_t kSession =
+      kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy;
   r.Register(Conn("ping", -1, kCmdFast, Ping, "Ping the server", "1.0.0"));
   r.Register(Conn("echo", 2, kCmdFast, Echo, "Echo the given string", "1.0.0"));
   r.Register(Conn("auth", -2, kSession, Auth, "Authenticate to the server", "1.0.0"));
@@ -325,7 +347,8 @@ void RegisterConnectionFamily(CommandRegistry& r) {
           .Doc("connection", "A container for client connection commands", "2.4.0",
                "Depends on subcommand.")
           .Subcommands({
-              ClientSub("id", 2, kClient, ClientId, "Returns the client ID for the current connection"),
+              ClientSub("id", 2, kClient, ClientId,
+                        "Returns the client ID for the current connection"),
               ClientSub("setname", 3, kClient, ClientSetName, "Set the current connection name"),
               ClientSub("getname", 2, kClient, ClientGetName, "Get the current connection name"),
               ClientSub("info", 2, kClient, ClientInfo,

@@ -24,13 +24,16 @@ void Reject(Connection* conn, const CommandSpec* spec, std::string* out, const s
   if (spec) ++st.commands[spec->id].rejected_calls;
 }
 
+// An argument as Redis's "%.*s" prints it: at most `max` bytes, ending at a NUL byte.
+std::string CStr(const std::string& s, size_t max) {
+  return s.substr(0, std::min(max, s.find('\0')));
+}
+
 std::string UnknownCommandError(ArgList args) {
   std::string list;
-  for (size_t i = 1; i < args.size() && list.size() < 128; ++i) {
-    size_t room = 128 - list.size();
-    list += "'" + args[i].substr(0, room) + "' ";
-  }
-  return "ERR unknown command '" + args[0].substr(0, 128) + "', with args beginning with: " + list;
+  for (size_t i = 1; i < args.size() && list.size() < 128; ++i)
+    list += "'" + CStr(args[i], 128 - list.size()) + "' ";
+  return "ERR unknown command '" + CStr(args[0], 128) + "', with args beginning with: " + list;
 }
 
 bool ArityOk(const CommandSpec* spec, size_t argc) {
@@ -46,12 +49,12 @@ void PostReply(Server* server, int origin, uint64_t conn_id, std::string reply) 
 
 }  // namespace
 
-void Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec* spec,
-                         ArgList args, std::string* out, int resp, int db, uint64_t client_id) {
+void Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec* spec, ArgList args,
+                         std::string* out, int resp, int db, uint64_t client_id) {
   size_t before = out->size();
   int64_t t0 = NowUs();
-  CommandContext ctx(&exec_shard.server(), &exec_shard, conn, spec, args, out, resp, db,
-                     client_id, t0 / 1000);
+  CommandContext ctx(&exec_shard.server(), &exec_shard, conn, spec, args, out, resp, db, client_id,
+                     t0 / 1000);
   spec->handler(ctx);
   auto& st = exec_shard.stats();
   auto& cs = st.commands[spec->id];
@@ -84,36 +87,56 @@ void Dispatcher::SendBatch(Connection* conn) {
   conn->inflight_ = true;
 }
 
-void Dispatcher::Run(Connection* conn, ArgList args) {
-  Shard& shard = conn->shard();
-  Server& server = shard.server();
-  std::string* out = &conn->wbuf_;
+namespace {
 
+// Looks the command up and checks it; on failure returns nullptr with `*err` set.
+const CommandSpec* Resolve(Connection* conn, ArgList args, std::string* err) {
   const CommandSpec* spec = Registry().Find(args[0]);
-  if (!spec) return Reject(conn, nullptr, out, UnknownCommandError(args));
-  if (!ArityOk(spec, args.size()))
-    return Reject(conn, spec,  out,
-                  "ERR wrong number of arguments for '" + spec->name + "' command");
+  if (!spec) {
+    *err = UnknownCommandError(args);
+    return nullptr;
+  }
+  if (!ArityOk(spec, args.size())) {
+    *err = "ERR wrong number of arguments for '" + spec->name + "' command";
+    return spec;
+  }
   // A container with no subcommand named runs its own handler (bare COMMAND).
   if (!spec->subcommands.empty() && args.size() >= 2) {
     const CommandSpec* sub = Registry().FindSub(*spec, args[1]);
     if (!sub) {
       std::string upper = args[0];
       for (char& c : upper) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
-      return Reject(conn, spec, out,
-                    "ERR unknown subcommand '" + args[1].substr(0, 128) + "'. Try " + upper +
-                        " HELP.");
+      *err =
+          "ERR unknown subcommand '" + CStr(args[1], 128) + "'. Try " + CStr(upper, 128) + " HELP.";
+      return spec;
     }
     spec = sub;
-    if (!ArityOk(spec, args.size()))
-      return Reject(conn, spec, out,
-                    "ERR wrong number of arguments for '" + spec->name + "' command");
+    if (!ArityOk(spec, args.size())) {
+      *err = "ERR wrong number of arguments for '" + spec->name + "' command";
+      return spec;
+    }
   }
+  if (!conn->authenticated && !(spec->flags & kCmdNoAuth)) {
+    *err = "NOAUTH Authentication required.";
+    return spec;
+  }
+  return spec;
+}
+
+}  // namespace
+
+void Dispatcher::Run(Connection* conn, ArgList args) {
+  Shard& shard = conn->shard();
+  Server& server = shard.server();
+  std::string* out = &conn->wbuf_;
+
+  std::string err;
+  const CommandSpec* spec = Resolve(conn, args, &err);
 
   // Decide where it runs.
   int target = -1;  // a single shard, or -1 for the local one
   std::vector<int> shards;
-  if (server.num_shards() > 1) {
+  if (err.empty() && server.num_shards() > 1) {
     switch (spec->route) {
       case Route::kLocal:
         break;
@@ -136,15 +159,15 @@ void Dispatcher::Run(Connection* conn, ArgList args) {
   }
   bool remote_single = target >= 0 && target != shard.index();
 
-  // A batch for another shard is open: extend it, or send it and come back to this command.
+  // A batch for another shard is open: extend it, or send it and come back to this command
+  // (even an error reply must wait for the replies before it).
   auto& batch = conn->batch_;
   if (!batch.cmds.empty() && !(remote_single && target == batch.shard)) {
     conn->stashed_.assign(args.begin(), args.end());
     return SendBatch(conn);
   }
+  if (!err.empty()) return Reject(conn, spec, out, err);
 
-  if (!conn->authenticated && !(spec->flags & kCmdNoAuth))
-    return Reject(conn, spec, out, "NOAUTH Authentication required.");
   if (server.IsPaused(spec->flags)) {
     conn->stashed_.assign(args.begin(), args.end());
     conn->paused_ = true;

@@ -22,10 +22,14 @@ namespace {
 std::string Human(int64_t bytes) {
   char buf[64];
   double d = static_cast<double>(bytes);
-  if (bytes < 1024) snprintf(buf, sizeof(buf), "%lldB", static_cast<long long>(bytes));
-  else if (bytes < (1 << 20)) snprintf(buf, sizeof(buf), "%.2fK", d / 1024);
-  else if (bytes < (1LL << 30)) snprintf(buf, sizeof(buf), "%.2fM", d / (1 << 20));
-  else snprintf(buf, sizeof(buf), "%.2fG", d / (1LL << 30));
+  if (bytes < 1024)
+    snprintf(buf, sizeof(buf), "%lldB", static_cast<long long>(bytes));
+  else if (bytes < (1 << 20))
+    snprintf(buf, sizeof(buf), "%.2fK", d / 1024);
+  else if (bytes < (1LL << 30))
+    snprintf(buf, sizeof(buf), "%.2fM", d / (1 << 20));
+  else
+    snprintf(buf, sizeof(buf), "%.2fG", d / (1LL << 30));
   return buf;
 }
 
@@ -290,9 +294,9 @@ void Keyspace(InfoWriter& w, CommandContext& ctx) {
 
 void Info(CommandContext& ctx) {
   // Which sections: none = default; "all", "everything", "default" or names (case-insensitive).
-  static const char* kDefault[] = {"server", "clients",     "memory", "persistence", "stats",
-                                   "replication", "cpu", "modules", "errorstats", "cluster",
-                                   "keyspace"};
+  static const char* kDefault[] = {"server",     "clients",     "memory",  "persistence",
+                                   "stats",      "replication", "cpu",     "modules",
+                                   "errorstats", "cluster",     "keyspace"};
   std::vector<std::string> want;
   bool everything = false;
   if (ctx.argc() == 1) want.assign(std::begin(kDefault), std::end(kDefault));
@@ -333,11 +337,11 @@ void Info(CommandContext& ctx) {
 }
 
 void RegisterInfo(CommandRegistry& r) {
-  r.Register(CommandSpec::Make("info", -1, kCmdLoading | kCmdStale, Info)
-                 .RouteTo(Route::kAll)
-                 .Acl({"slow", "dangerous"})
-                 .Doc("server", "Get information and statistics about the server", "1.0.0",
-                      "O(1)"));
+  r.Register(
+      CommandSpec::Make("info", -1, kCmdLoading | kCmdStale, Info)
+          .RouteTo(Route::kAll)
+          .Acl({"slow", "dangerous"})
+          .Doc("server", "Get information and statistics about the server", "1.0.0", "O(1)"));
 }
 
 CommandRegistrar registrar(RegisterInfo);

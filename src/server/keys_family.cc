@@ -4,12 +4,14 @@
 // Keys may live on different shards: RENAME and COPY route on both key positions (so they run
 // atomically on both shards) and reach each key's Db through DbFor(). KEYS and RANDOMKEY run
 // with every shard parked. SCAN runs on one shard per call: its cursor carries the shard index
-// in its low part (cursor = inner * num_shards + shard), and the iteration moves to the next
-// shard whenever a shard's own cursor comes back to 0.
+// in its low part (cursor = inner * num_shards + shard, inner being that shard's KeyTable
+// cursor), and the iteration moves to the next shard whenever a shard's own cursor comes back
+// to 0. With one shard the cursor is the plain KeyTable cursor.
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
-#include <cctype>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -26,8 +28,10 @@ constexpr const char* kDbRangeErr = "ERR DB index is out of range";
 Entry* LookupNoTouch(CommandContext& ctx, std::string_view key) {
   Shard& s = ctx.ShardFor(key);
   Entry* e = s.db(ctx.db_index).Find(key, ctx.now_ms);
-  if (e) ++s.stats().keyspace_hits;
-  else ++s.stats().keyspace_misses;
+  if (e)
+    ++s.stats().keyspace_hits;
+  else
+    ++s.stats().keyspace_misses;
   return e;
 }
 
@@ -220,6 +224,8 @@ std::optional<uint64_t> ParseScanCursor(const std::string& s) {
   return static_cast<uint64_t>(v);
 }
 
+// The shard a cursor names: its low part (see the file comment). An invalid cursor goes to
+// shard 0, whose handler replies the error.
 int ScanRoute(ArgList args, int num_shards) {
   auto c = ParseScanCursor(args[1]);
   return c ? static_cast<int>(*c % static_cast<uint64_t>(num_shards)) : 0;
@@ -251,7 +257,7 @@ void Scan(CommandContext& ctx) {
   }
   bool use_pattern = pattern && *pattern != "*";
 
-  // This handler runs on the shard the cursor names (Route::kCustom), and touches only its Db.
+  // Route::kCustom runs this on the shard the cursor names: only that shard's Db is ours.
   uint64_t n = static_cast<uint64_t>(ctx.server->num_shards());
   uint64_t shard_idx = static_cast<uint64_t>(ctx.shard->index());
   uint64_t inner = *cursor / n;
@@ -261,7 +267,7 @@ void Scan(CommandContext& ctx) {
   int64_t maxiterations = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
   do {
     inner = db.Scan(inner, ctx.now_ms, [&](Entry* e) { keys.emplace_back(e->key()); });
-  } while (inner && maxiterations-- && keys.size() < static_cast<uint64_t>(count));
+  } while (inner && maxiterations-- > 0 && keys.size() < static_cast<uint64_t>(count));
 
   std::vector<std::string> out;
   out.reserve(keys.size());
@@ -269,18 +275,24 @@ void Scan(CommandContext& ctx) {
     if (use_pattern && !GlobMatch(*pattern, k)) continue;
     if (type) {
       Entry* e = db.Find(k, ctx.now_ms);
-      if (e) ++ctx.shard->stats().keyspace_hits;
-      else ++ctx.shard->stats().keyspace_misses;
-      const char* name = e ? ValueTypeName(e->value.type()) : "none";
-      if (!EqualsIgnoreCase(*type, name)) continue;
+      if (e)
+        ++ctx.shard->stats().keyspace_hits;
+      else
+        ++ctx.shard->stats().keyspace_misses;
+      if (!EqualsIgnoreCase(*type, e ? ValueTypeName(e->value.type()) : "none")) continue;
     }
     out.push_back(std::move(k));
   }
 
+  // This shard done: the next call starts the next shard (its inner cursor 0), and "0" ends
+  // the iteration after the last shard.
   uint64_t next;
-  if (inner != 0) next = inner * n + shard_idx;
-  else if (shard_idx + 1 < n) next = shard_idx + 1;  // the next shard, from its start
-  else next = 0;
+  if (inner != 0)
+    next = inner * n + shard_idx;
+  else if (shard_idx + 1 < n)
+    next = shard_idx + 1;
+  else
+    next = 0;
 
   ctx.rb.ArrayHeader(2);
   ctx.rb.Bulk(std::to_string(next));
@@ -297,11 +309,16 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
   int flags = 0;
   for (size_t j = 3; j < ctx.argc(); ++j) {
     const std::string& opt = ctx.arg(j);
-    if (EqualsIgnoreCase(opt, "nx")) flags |= kExpNx;
-    else if (EqualsIgnoreCase(opt, "xx")) flags |= kExpXx;
-    else if (EqualsIgnoreCase(opt, "gt")) flags |= kExpGt;
-    else if (EqualsIgnoreCase(opt, "lt")) flags |= kExpLt;
-    else return ctx.rb.Error("ERR Unsupported option " + opt);
+    if (EqualsIgnoreCase(opt, "nx"))
+      flags |= kExpNx;
+    else if (EqualsIgnoreCase(opt, "xx"))
+      flags |= kExpXx;
+    else if (EqualsIgnoreCase(opt, "gt"))
+      flags |= kExpGt;
+    else if (EqualsIgnoreCase(opt, "lt"))
+      flags |= kExpLt;
+    else
+      return ctx.rb.Error("ERR Unsupported option " + opt);
   }
   if ((flags & kExpNx) && (flags & (kExpXx | kExpGt | kExpLt)))
     return ctx.rb.Error("ERR NX and XX, GT or LT options at the same time are not compatible");
@@ -393,8 +410,8 @@ void ObjectRefcount(CommandContext& ctx) {
   const Config& cfg = ctx.server->config();
   bool shared_ok = cfg.maxmemory == 0 || !(IsLruPolicy(cfg) || IsLfuPolicy(cfg));
   const Value& v = e->value;
-  bool shared = shared_ok && v.type() == ValueType::kString && v.is_int() &&
-                v.int_value() >= 0 && v.int_value() < 10000;
+  bool shared = shared_ok && v.type() == ValueType::kString && v.is_int() && v.int_value() >= 0 &&
+                v.int_value() < 10000;
   ctx.rb.Integer(shared ? INT_MAX : 1);
 }
 
@@ -496,11 +513,11 @@ void RegisterKeysFamily(CommandRegistry& r) {
                  "specified.",
                  "3.2.1", "O(N) where N is the number of keys that will be touched.")
                  .Keys(1, -1, 1));
-  r.Register(Gen("type", 2, kR | kF, Type, {"read", "fast"}, "Determine the type stored at key",
-                 "1.0.0")
-                 .Keys(1, 1, 1));
-  r.Register(Gen("rename", 3, kW, Rename, {"write", "slow"}, "Rename a key", "1.0.0")
-                 .Keys(1, 2, 1));
+  r.Register(
+      Gen("type", 2, kR | kF, Type, {"read", "fast"}, "Determine the type stored at key", "1.0.0")
+          .Keys(1, 1, 1));
+  r.Register(
+      Gen("rename", 3, kW, Rename, {"write", "slow"}, "Rename a key", "1.0.0").Keys(1, 2, 1));
   r.Register(Gen("renamenx", 3, kW | kF, RenameNx, {"write", "fast"},
                  "Rename a key, only if the new key does not exist", "1.0.0")
                  .Keys(1, 2, 1));
@@ -508,9 +525,9 @@ void RegisterKeysFamily(CommandRegistry& r) {
                  "O(N) worst case for collections, where N is the number of nested items. O(1) "
                  "for string values.")
                  .Keys(1, 2, 1));
-  r.Register(Gen("move", 3, kW | kF, Move, {"write", "fast"}, "Move a key to another database",
-                 "1.0.0")
-                 .Keys(1, 1, 1));
+  r.Register(
+      Gen("move", 3, kW | kF, Move, {"write", "fast"}, "Move a key to another database", "1.0.0")
+          .Keys(1, 1, 1));
   r.Register(Gen("keys", 2, kR, Keys, {"read", "slow", "dangerous"},
                  "Find all keys matching the given pattern", "1.0.0",
                  "O(N) with N being the number of keys in the database, under the assumption "

@@ -72,14 +72,17 @@ std::vector<int> Server::AllShards() const {
 void Server::RunAtomic(const std::vector<int>& shards, std::function<void()> body) {
   auto op = std::make_shared<AtomicOp>(static_cast<int>(shards.size()), std::move(body));
   std::lock_guard<std::mutex> lock(schedule_mu_);
+  if (stopping_) return;  // shutting down: every shard may already have left its loop
   for (int s : shards) shards_[s]->loop().Post([op] { op->Arrive(); });
 }
 
 void Server::Pause(int64_t until_ms, bool all) {
   // A new pause never shortens or weakens one in force (Redis keeps the stronger).
   if (until_ms > pause_end_ms_.load()) pause_end_ms_.store(until_ms);
-  if (all) pause_all_.store(true);
-  else if (pause_end_ms_.load() <= NowMs()) pause_all_.store(false);
+  if (all)
+    pause_all_.store(true);
+  else if (pause_end_ms_.load() <= NowMs())
+    pause_all_.store(false);
 }
 
 void Server::Unpause() {
@@ -123,21 +126,18 @@ int Server::Run() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // One listening socket, watched by every shard with EPOLLEXCLUSIVE: a new connection wakes
+  // one idle shard, and a second server on the same port fails to bind (as Redis does).
   std::string bind = config_.bind.substr(0, config_.bind.find(' '));
-  std::vector<int> fds;
-  for (size_t i = 0; i < shards_.size(); ++i) {
-    std::string err;
-    int fd = ListenTcp(bind, static_cast<int>(config_.port), static_cast<int>(config_.tcp_backlog),
-                       true, &err);
-    if (fd < 0) {
-      LOG_WARNING("Could not create server TCP listening socket %s:%lld: %s", bind.c_str(),
-                  static_cast<long long>(config_.port), err.c_str());
-      for (int f : fds) close(f);
-      return 1;
-    }
-    fds.push_back(fd);
+  std::string err;
+  int fd = ListenTcp(bind, static_cast<int>(config_.port), static_cast<int>(config_.tcp_backlog),
+                     false, &err);
+  if (fd < 0) {
+    LOG_WARNING("Could not create server TCP listening socket %s:%lld: %s", bind.c_str(),
+                static_cast<long long>(config_.port), err.c_str());
+    return 1;
   }
-  for (size_t i = 0; i < shards_.size(); ++i) shards_[i]->Start(fds[i]);
+  for (auto& shard : shards_) shard->Start(fd);
   LOG_NOTICE("Tessera started: port %lld, %d shard threads, pid %d",
              static_cast<long long>(config_.port), num_shards(), getpid());
   LOG_NOTICE("Ready to accept connections tcp");
@@ -145,8 +145,13 @@ int Server::Run() {
   int sig = 0;
   sigwait(&set, &sig);
   LOG_NOTICE("Received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  {
+    std::lock_guard<std::mutex> lock(schedule_mu_);
+    stopping_ = true;
+  }
   for (auto& s : shards_) s->Stop();
   for (auto& s : shards_) s->Join();
+  close(fd);
   LOG_NOTICE("Tessera is now ready to exit, bye bye...");
   return 0;
 }

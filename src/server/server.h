@@ -71,6 +71,7 @@ class Server {
   std::vector<std::unique_ptr<Shard>> shards_;
   std::vector<uint16_t> slot_owner_;
   std::mutex schedule_mu_;  // orders RunAtomic postings; held only while posting
+  bool stopping_ = false;   // guarded by schedule_mu_: no new atomic operations once set
   std::atomic<uint64_t> next_client_id_{1};
   std::atomic<int64_t> connected_clients_{0};
   std::atomic<int64_t> pause_end_ms_{0};

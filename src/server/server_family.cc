@@ -21,8 +21,8 @@ void DbSize(CommandContext& ctx) {
 
 bool ParseFlushMode(CommandContext& ctx) {
   if (ctx.argc() == 1) return true;
-  if (ctx.argc() == 2 && (EqualsIgnoreCase(ctx.arg(1), "ASYNC") ||
-                          EqualsIgnoreCase(ctx.arg(1), "SYNC")))
+  if (ctx.argc() == 2 &&
+      (EqualsIgnoreCase(ctx.arg(1), "ASYNC") || EqualsIgnoreCase(ctx.arg(1), "SYNC")))
     return true;
   ctx.ReplySyntaxError();
   return false;
@@ -75,8 +75,73 @@ void Time(CommandContext& ctx) {
 
 void LastSave(CommandContext& ctx) { ctx.rb.Integer(ctx.server->lastsave_s()); }
 
+// enable-debug-command: "yes", "local" (loopback clients only) or "no" (Redis 7's default).
+bool DebugAllowed(CommandContext& ctx) {
+  auto it = ctx.server->config().compat.find("enable-debug-command");
+  std::string mode = it == ctx.server->config().compat.end() ? "no" : it->second;
+  if (mode == "yes") return true;
+  if (mode != "local") return false;
+  // Every shard is parked (Route::kAll): find the caller's connection to see where it is from.
+  for (int i = 0; i < ctx.server->num_shards(); ++i)
+    if (Connection* c = ctx.server->shard(i).FindConnection(ctx.client_id))
+      return c->addr.rfind("127.", 0) == 0 || c->addr.rfind("::1:", 0) == 0;
+  return false;
+}
+
+void DebugProtocol(CommandContext& ctx, const std::string& type) {
+  ReplyBuilder& rb = ctx.rb;
+  std::string t = ToLower(type);
+  if (t == "string") return rb.Bulk("Hello World");
+  if (t == "integer") return rb.Integer(12345);
+  if (t == "double") return rb.Double(3.141);
+  if (t == "bignum") return rb.BigNumber("1234567999999999999999999999999999999");
+  if (t == "null") return rb.Null();
+  if (t == "array" || t == "set") {
+    t == "array" ? rb.ArrayHeader(3) : rb.SetHeader(3);
+    for (int j = 0; j < 3; ++j) rb.Integer(j);
+    return;
+  }
+  if (t == "map") {
+    rb.MapHeader(3);
+    for (int j = 0; j < 3; ++j) {
+      rb.Integer(j);
+      rb.Bool(j == 1);
+    }
+    return;
+  }
+  if (t == "attrib") {
+    if (rb.resp() >= 3) {
+      rb.AttributeHeader(1);
+      rb.Bulk("key-popularity");
+      rb.ArrayHeader(2);
+      rb.Bulk("key:123");
+      rb.Integer(90);
+    }
+    return rb.Bulk("Some real reply following the attribute");
+  }
+  if (t == "push") {
+    if (rb.resp() < 3) return rb.Error("ERR RESP2 is not supported by this command");
+    rb.PushHeader(2);
+    rb.Bulk("server-cpu-usage");
+    rb.Integer(42);
+    return rb.Bulk("Some real reply following the push reply");
+  }
+  if (t == "true") return rb.Bool(true);
+  if (t == "false") return rb.Bool(false);
+  if (t == "verbatim") return rb.Verbatim("This is a verbatim\nstring");
+  rb.Error(
+      "ERR Wrong protocol type name. Please use one of the following: "
+      "string|integer|double|bignum|null|array|set|map|attrib|push|verbatim|true|false");
+}
+
 void Debug(CommandContext& ctx) {
+  if (!DebugAllowed(ctx))
+    return ctx.rb.Error(
+        "ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", "
+        "you can run it from a local connection, otherwise you need to set this option in the "
+        "configuration file, and then restart the server.");
   const std::string& sub = ctx.arg(1);
+  if (EqualsIgnoreCase(sub, "PROTOCOL") && ctx.argc() == 3) return DebugProtocol(ctx, ctx.arg(2));
   if (EqualsIgnoreCase(sub, "SLEEP") && ctx.argc() == 3) {
     auto secs = ParseDouble(ctx.arg(2));
     if (!secs) return ctx.rb.Error("ERR value is not a valid float");
@@ -86,10 +151,13 @@ void Debug(CommandContext& ctx) {
     return ctx.rb.Ok();
   }
   if (EqualsIgnoreCase(sub, "HELP")) {
-    static const char* kLines[] = {
-        "DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-        "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed.",
-        "HELP", "    Print this help."};
+    static const char* kLines[] = {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
+                                   "PROTOCOL <type>",
+                                   "    Reply with a test value of the specified type.",
+                                   "SLEEP <seconds>",
+                                   "    Stop the server for <seconds>. Decimals allowed.",
+                                   "HELP",
+                                   "    Print this help."};
     ctx.rb.ArrayHeader(std::size(kLines));
     for (auto* l : kLines) ctx.rb.SimpleString(l);
     return;
@@ -102,7 +170,8 @@ void Shutdown(CommandContext& ctx) {
   bool abort = false;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     const std::string& a = ctx.arg(i);
-    if (EqualsIgnoreCase(a, "ABORT")) abort = true;
+    if (EqualsIgnoreCase(a, "ABORT"))
+      abort = true;
     else if (!EqualsIgnoreCase(a, "NOSAVE") && !EqualsIgnoreCase(a, "SAVE") &&
              !EqualsIgnoreCase(a, "NOW") && !EqualsIgnoreCase(a, "FORCE"))
       return ctx.ReplySyntaxError();
@@ -134,9 +203,12 @@ void ConfigGet(CommandContext& ctx) {
 }
 
 void ApplyRuntimeEffects(const Config& cfg) {
-  if (cfg.loglevel == "warning" || cfg.loglevel == "nothing") SetLogLevel(LogLevel::kWarning);
-  else if (cfg.loglevel == "notice") SetLogLevel(LogLevel::kNotice);
-  else SetLogLevel(LogLevel::kVerbose);
+  if (cfg.loglevel == "warning" || cfg.loglevel == "nothing")
+    SetLogLevel(LogLevel::kWarning);
+  else if (cfg.loglevel == "notice")
+    SetLogLevel(LogLevel::kNotice);
+  else
+    SetLogLevel(LogLevel::kVerbose);
 }
 
 void ConfigSet(CommandContext& ctx) {
@@ -149,7 +221,9 @@ void ConfigSet(CommandContext& ctx) {
       return ctx.rb.Error("ERR Unknown option or number of arguments for CONFIG SET - '" +
                           ctx.arg(i) + "'");
     for (auto& s : seen)
-      if (s == name) return ctx.rb.Error("ERR Duplicate parameter - " + ctx.arg(i));
+      if (s == name)
+        return ctx.rb.Error("ERR CONFIG SET failed (possibly related to argument '" + ctx.arg(i) +
+                            "') - duplicate parameter");
     seen.push_back(name);
     std::string err = ApplyConfig(&next, name, {ctx.arg(i + 1)}, true);
     if (!err.empty())
@@ -182,11 +256,16 @@ void ConfigRewrite(CommandContext& ctx) {
 void ConfigHelp(CommandContext& ctx) {
   static const char* kLines[] = {
       "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
-      "SET <directive> <value>", "    Set the configuration <directive> to <value>.",
-      "RESETSTAT", "    Reset statistics reported by the INFO command.",
-      "REWRITE", "    Rewrite the configuration file.",
-      "HELP", "    Print this help."};
+      "GET <pattern>",
+      "    Return parameters matching the glob-like <pattern> and their values.",
+      "SET <directive> <value>",
+      "    Set the configuration <directive> to <value>.",
+      "RESETSTAT",
+      "    Reset statistics reported by the INFO command.",
+      "REWRITE",
+      "    Rewrite the configuration file.",
+      "HELP",
+      "    Print this help."};
   ctx.rb.ArrayHeader(std::size(kLines));
   for (auto* l : kLines) ctx.rb.SimpleString(l);
 }
@@ -211,18 +290,18 @@ void RegisterServerFamily(CommandRegistry& r) {
                  {"keyspace", "write", "slow", "dangerous"}, "Remove all keys from all databases",
                  "1.0.0", "O(N)"));
   r.Register(Srv("swapdb", 3, kCmdWrite | kCmdFast, SwapDb, Route::kAll,
-                 {"keyspace", "write", "fast", "dangerous"}, "Swaps two Redis databases",
-                 "4.0.0", "O(N)"));
+                 {"keyspace", "write", "fast", "dangerous"}, "Swaps two Redis databases", "4.0.0",
+                 "O(N)"));
   r.Register(Srv("time", 1, kCmdLoading | kCmdStale | kCmdFast, Time, Route::kLocal, {"fast"},
                  "Return the current server time", "2.6.0"));
   r.Register(Srv("lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, LastSave, Route::kLocal,
                  {"admin", "fast", "dangerous"},
                  "Get the UNIX time stamp of the last successful save to disk", "1.0.0"));
   r.Register(Srv("debug", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, Debug,
-                 Route::kAll, {"admin", "slow", "dangerous"},
-                 "A container for debugging commands", "1.0.0", "Depends on subcommand."));
-  r.Register(Srv("shutdown", -1, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale |
-                                     kCmdNoMulti | kCmdAllowBusy,
+                 Route::kAll, {"admin", "slow", "dangerous"}, "A container for debugging commands",
+                 "1.0.0", "Depends on subcommand."));
+  r.Register(Srv("shutdown", -1,
+                 kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
                  Shutdown, Route::kLocal, {"admin", "slow", "dangerous"},
                  "Synchronously save the dataset to disk and then shut down the server", "1.0.0",
                  "O(N)"));
@@ -234,8 +313,7 @@ void RegisterServerFamily(CommandRegistry& r) {
                std::move(summary), "2.0.0", "O(N)");
   };
   r.Register(Srv("config", -2, 0, nullptr, Route::kLocal, {"slow"},
-                 "A container for server configuration commands", "2.0.0",
-                 "Depends on subcommand.")
+                 "A container for server configuration commands", "2.0.0", "Depends on subcommand.")
                  .Subcommands({
                      sub("get", -3, kCfg, ConfigGet, Route::kLocal,
                          "Get the values of configuration parameters"),

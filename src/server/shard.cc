@@ -32,7 +32,9 @@ class Shard::Listener : public IoHandler {
 };
 
 Shard::Shard(Server* server, int index, int num_dbs)
-    : server_(server), index_(index), rng_(std::random_device{}() ^ (index * 0x9e3779b97f4a7c15ull)) {
+    : server_(server),
+      index_(index),
+      rng_(std::random_device{}() ^ (index * 0x9e3779b97f4a7c15ull)) {
   for (int i = 0; i < num_dbs; ++i) dbs_.push_back(std::make_unique<Db>());
   stats_.commands.resize(Registry().all().size());
 }
@@ -40,20 +42,23 @@ Shard::Shard(Server* server, int index, int num_dbs)
 Shard::~Shard() {
   conns_.clear();
   graveyard_.clear();
-  if (listen_fd_ >= 0) close(listen_fd_);
 }
 
 void Shard::Start(int listen_fd) {
   listen_fd_ = listen_fd;
   listener_ = std::make_unique<Listener>(this);
-  loop_.Add(listen_fd_, EPOLLIN, listener_.get());
+  loop_.Add(listen_fd_, EPOLLIN | EPOLLEXCLUSIVE, listener_.get());
   thread_ = std::thread([this] {
     t_current_shard = this;
     int hz = static_cast<int>(server_->config().hz);
-    loop_.Run(1000 / (hz > 0 ? hz : 10), [this] { Cron(); }, [this] { graveyard_.clear(); });
-    // Shutting down: close every client.
-    for (auto& [id, c] : conns_) c->Close();
+    loop_.Run(
+        1000 / (hz > 0 ? hz : 10), [this] { Cron(); }, [this] { graveyard_.clear(); });
+    // Shutting down: close every client (Close may move it to the graveyard).
+    std::vector<Connection*> all;
+    for (auto& [id, c] : conns_) all.push_back(c.get());
+    for (Connection* c : all) c->Close();
     graveyard_.clear();
+    conns_.clear();
   });
 }
 
@@ -87,6 +92,7 @@ void Shard::Accept() {
     uint64_t id = server_->NextClientId();
     auto conn = std::make_unique<Connection>(this, fd, id);
     Connection* c = conn.get();
+    c->authenticated = server_->config().requirepass.empty();
     conns_.emplace(id, std::move(conn));
     if (!loop_.Add(fd, EPOLLIN, c)) c->Close();
   }

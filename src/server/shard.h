@@ -32,7 +32,7 @@ struct ShardStats {
   uint64_t dirty = 0;  // changes to the dataset
   uint64_t total_error_replies = 0;
   uint64_t expired_time_cap_reached = 0;
-  uint64_t instantaneous_ops = 0;  // ops/sec over the last ~1.6 s, sampled by Cron
+  uint64_t instantaneous_ops = 0;      // ops/sec over the last ~1.6 s, sampled by Cron
   std::vector<CommandStats> commands;  // indexed by CommandSpec::id
 };
 
@@ -51,7 +51,7 @@ class Shard {
   ShardStats& stats() { return stats_; }
   uint64_t Random() { return rng_(); }
 
-  // Starts the thread; it accepts on `listen_fd` (a SO_REUSEPORT socket of its own).
+  // Starts the thread; it accepts on `listen_fd`, shared by all shards (not owned).
   void Start(int listen_fd);
   void Stop();
   void Join();

@@ -34,7 +34,14 @@ void ReplyInvalidExpire(CommandContext& ctx) {
 // SET / GETEX options (parseExtendedStringArgumentsOrReply).
 struct SetOptions {
   enum Flag : uint32_t {
-    kNx = 1, kXx = 2, kGet = 4, kKeepTtl = 8, kPersist = 16, kEx = 32, kPx = 64, kExat = 128,
+    kNx = 1,
+    kXx = 2,
+    kGet = 4,
+    kKeepTtl = 8,
+    kPersist = 16,
+    kEx = 32,
+    kPx = 64,
+    kExat = 128,
     kPxat = 256,
   };
   uint32_t flags = 0;
@@ -53,8 +60,7 @@ bool ParseSetOptions(CommandContext& ctx, size_t first, OptFor kind, SetOptions*
     uint32_t& f = o->flags;
     auto expire_opt = [&](uint32_t bit) {
       // An expire option excludes the other expire kinds (repeating the same one is allowed).
-      if ((f & (kAnyExpire & ~bit)) || (f & (F::kKeepTtl | F::kPersist)) || !has_next)
-        return false;
+      if ((f & (kAnyExpire & ~bit)) || (f & (F::kKeepTtl | F::kPersist)) || !has_next) return false;
       f |= bit;
       o->expire = &ctx.arg(++j);
       return true;
@@ -188,11 +194,13 @@ void GetDel(CommandContext& ctx) {
 
 void GetEx(CommandContext& ctx) {
   SetOptions o;
-  if (!ParseSetOptions(ctx, 2, OptFor::kGetex, &o) || !ResolveExpire(ctx, &o)) return;
+  if (!ParseSetOptions(ctx, 2, OptFor::kGetex, &o)) return;
   const std::string& key = ctx.arg(1);
   Entry* e = ctx.Lookup(key);
   if (!e) return ctx.rb.Null();
   if (!IsString(e)) return ctx.ReplyWrongType();
+  // Redis validates the expire time only once the key is known to exist.
+  if (!ResolveExpire(ctx, &o)) return;
   ReplyString(ctx, e->value);
   Db& db = ctx.DbFor(key);
   using F = SetOptions;
@@ -212,8 +220,10 @@ void MGet(CommandContext& ctx) {
   ctx.rb.ArrayHeader(ctx.argc() - 1);
   for (size_t i = 1; i < ctx.argc(); ++i) {
     Entry* e = ctx.Lookup(ctx.arg(i));
-    if (!e || !IsString(e)) ctx.rb.Null();
-    else ReplyString(ctx, e->value);
+    if (!e || !IsString(e))
+      ctx.rb.Null();
+    else
+      ReplyString(ctx, e->value);
   }
 }
 
@@ -318,8 +328,10 @@ void IncrDecr(CommandContext& ctx, int64_t incr) {
       (incr > 0 && value > 0 && incr > INT64_MAX - value))
     return ctx.rb.Error("ERR increment or decrement would overflow");
   value += incr;
-  if (e) e->value = Value::FromInt(value);
-  else ctx.DbFor(key).Add(key, Value::FromInt(value));
+  if (e)
+    e->value = Value::FromInt(value);
+  else
+    ctx.DbFor(key).Add(key, Value::FromInt(value));
   ctx.Dirty(key);
   ctx.rb.Integer(value);
 }
@@ -354,8 +366,10 @@ void IncrByFloat(CommandContext& ctx) {
   if (std::isnan(value) || std::isinf(value))
     return ctx.rb.Error("ERR increment would produce NaN or Infinity");
   std::string s = FormatLongDoubleHuman(value);
-  if (e) e->value = Value::FromString(s);
-  else ctx.DbFor(key).Add(key, Value::FromString(s));
+  if (e)
+    e->value = Value::FromString(s);
+  else
+    ctx.DbFor(key).Add(key, Value::FromString(s));
   ctx.Dirty(key);
   ctx.rb.Bulk(s);
 }
@@ -372,9 +386,12 @@ void Lcs(CommandContext& ctx) {
   for (size_t j = 3; j < ctx.argc(); ++j) {
     const std::string& opt = ctx.arg(j);
     bool more = j + 1 < ctx.argc();
-    if (EqualsIgnoreCase(opt, "IDX")) getidx = true;
-    else if (EqualsIgnoreCase(opt, "LEN")) getlen = true;
-    else if (EqualsIgnoreCase(opt, "WITHMATCHLEN")) withmatchlen = true;
+    if (EqualsIgnoreCase(opt, "IDX"))
+      getidx = true;
+    else if (EqualsIgnoreCase(opt, "LEN"))
+      getlen = true;
+    else if (EqualsIgnoreCase(opt, "WITHMATCHLEN"))
+      withmatchlen = true;
     else if (EqualsIgnoreCase(opt, "MINMATCHLEN") && more) {
       auto v = ParseInt64(ctx.arg(++j));
       if (!v) return ctx.ReplyNotInteger();
@@ -387,7 +404,8 @@ void Lcs(CommandContext& ctx) {
     return ctx.rb.Error("ERR If you want both the length and indexes, please just use IDX.");
   uint64_t alen = a.size(), blen = b.size();
   unsigned __int128 cells = static_cast<unsigned __int128>(alen + 1) * (blen + 1);
-  if (cells * sizeof(uint32_t) > static_cast<unsigned __int128>(ctx.server->config().proto_max_bulk_len))
+  if (cells * sizeof(uint32_t) >
+      static_cast<unsigned __int128>(ctx.server->config().proto_max_bulk_len))
     return ctx.rb.Error(
         "ERR Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len");
   std::vector<uint32_t> dp(static_cast<size_t>(cells));
@@ -424,8 +442,10 @@ void Lcs(CommandContext& ctx) {
       --i;
       --j;
     } else {
-      if (at(i - 1, j) > at(i, j - 1)) --i;
-      else --j;
+      if (at(i - 1, j) > at(i, j - 1))
+        --i;
+      else
+        --j;
       if (arange_start != alen) emit = true;
     }
     if (emit) {
@@ -471,10 +491,10 @@ CommandSpec Str(std::string name, int arity, uint32_t flags, Handler h, int firs
 void RegisterStringFamily(CommandRegistry& r) {
   constexpr uint32_t kW = kCmdWrite | kCmdDenyOom;
   constexpr uint32_t kR = kCmdReadOnly;
-  r.Register(Str("get", 2, kR | kCmdFast, Get, 1, 1, 1, {"read", "fast"},
-                 "Get the value of a key", "1.0.0"));
-  r.Register(Str("set", -3, kW, Set, 1, 1, 1, {"write", "slow"},
-                 "Set the string value of a key", "1.0.0"));
+  r.Register(Str("get", 2, kR | kCmdFast, Get, 1, 1, 1, {"read", "fast"}, "Get the value of a key",
+                 "1.0.0"));
+  r.Register(Str("set", -3, kW, Set, 1, 1, 1, {"write", "slow"}, "Set the string value of a key",
+                 "1.0.0"));
   r.Register(Str("setnx", 3, kW | kCmdFast, SetNx, 1, 1, 1, {"write", "fast"},
                  "Set the value of a key, only if the key does not exist", "1.0.0"));
   r.Register(Str("setex", 4, kW, SetEx, 1, 1, 1, {"write", "slow"},
@@ -514,8 +534,8 @@ void RegisterStringFamily(CommandRegistry& r) {
                  "Decrement the integer value of a key by the given number", "1.0.0"));
   r.Register(Str("incrbyfloat", 3, kW | kCmdFast, IncrByFloat, 1, 1, 1, {"write", "fast"},
                  "Increment the float value of a key by the given amount", "2.6.0"));
-  r.Register(Str("lcs", -3, kR, Lcs, 1, 2, 1, {"read", "slow"},
-                 "Find longest common substring", "7.0.0", "O(N*M)"));
+  r.Register(Str("lcs", -3, kR, Lcs, 1, 2, 1, {"read", "slow"}, "Find longest common substring",
+                 "7.0.0", "O(N*M)"));
 }
 
 CommandRegistrar registrar(RegisterStringFamily);
