@@ -71,7 +71,7 @@ void EventLoop::Stop() {
 }
 
 void EventLoop::Run(int tick_ms, const std::function<void()>& tick,
-                    const std::function<void()>& after_events) {
+                    const std::function<void()>& before_sleep) {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
   int64_t next_tick = MonotonicMs() + tick_ms;
@@ -82,6 +82,7 @@ void EventLoop::Run(int tick_ms, const std::function<void()>& tick,
       tick();
       next_tick = now + tick_ms;
     }
+    before_sleep();
     int timeout = static_cast<int>(next_tick - now);
     if (timeout < 0) timeout = 0;
     sleeping_.store(true, std::memory_order_seq_cst);
@@ -103,7 +104,6 @@ void EventLoop::Run(int tick_ms, const std::function<void()>& tick,
       }
       h->OnEvent(events[i].events);
     }
-    after_events();
   }
   // Run what was already queued: another shard may be waiting for us inside an atomic
   // operation that was posted before the stop.

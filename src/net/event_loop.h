@@ -40,9 +40,10 @@ class EventLoop {
   size_t RunTasks();
 
   // Runs until Stop(); calls `tick` every `tick_ms` milliseconds (approximately) and
-  // `after_events` after each batch of I/O events (for deferred clean-up).
+  // `before_sleep` once per iteration, after tasks and I/O events and before waiting again
+  // (to flush replies in one burst and free what handlers closed).
   void Run(int tick_ms, const std::function<void()>& tick,
-           const std::function<void()>& after_events);
+           const std::function<void()>& before_sleep);
   // Thread-safe.
   void Stop();
 

@@ -96,7 +96,13 @@ void Connection::ProcessInput() {
   if (!closed_ && !inflight_) Dispatcher::SendBatch(this);
   rbuf_.ShrinkIfIdle(1 << 20);
   in_process_ = false;
-  FlushWrites();
+  ScheduleWrite();
+}
+
+void Connection::ScheduleWrite() {
+  if (write_scheduled_ || closed_) return;
+  write_scheduled_ = true;
+  shard_->ScheduleWrite(this);
 }
 
 void Connection::Continue() {
@@ -112,7 +118,7 @@ void Connection::Continue() {
     if (inflight_) return;
     ProtocolError(protocol_error_);
     protocol_error_.clear();
-    return FlushWrites();
+    return ScheduleWrite();
   }
   ProcessInput();
 }

@@ -33,6 +33,11 @@ class Connection : public IoHandler {
   void OnRemoteReply(const std::string& reply);
   // Re-runs a command held by CLIENT PAUSE once the pause is over.
   void ResumeFromPause();
+  // Called by the shard before it sleeps: writes what ProcessInput queued.
+  void FlushScheduled() {
+    write_scheduled_ = false;
+    FlushWrites();
+  }
   // The CLIENT LIST / CLIENT INFO line (without the trailing newline).
   std::string InfoLine(int64_t now_ms) const;
   // Closes the client if it has been idle longer than `timeout_s` or broke its output limit.
@@ -63,6 +68,8 @@ class Connection : public IoHandler {
   void HandleRead();
   void ProcessInput();
   void FlushWrites();
+  // Asks the shard to flush this connection before it sleeps.
+  void ScheduleWrite();
   // Registers for reading unless the peer closed or too many replies wait; for writing while
   // replies wait.
   void UpdateInterest();
@@ -80,6 +87,7 @@ class Connection : public IoHandler {
   bool closed_ = false;
   bool close_after_reply_ = false;
   bool eof_ = false;       // the peer shut down its sending side
+  bool write_scheduled_ = false;  // in the shard's pending-writes list
   uint32_t events_ = 1;    // epoll interest (EPOLLIN at first)
   bool inflight_ = false;  // waiting for another shard's reply
   bool paused_ = false;    // held by CLIENT PAUSE

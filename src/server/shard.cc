@@ -52,7 +52,7 @@ void Shard::Start(int listen_fd) {
     t_current_shard = this;
     int hz = static_cast<int>(server_->config().hz);
     loop_.Run(
-        1000 / (hz > 0 ? hz : 10), [this] { Cron(); }, [this] { graveyard_.clear(); });
+        1000 / (hz > 0 ? hz : 10), [this] { Cron(); }, [this] { BeforeSleep(); });
     // Shutting down: close every client (Close may move it to the graveyard).
     std::vector<Connection*> all;
     for (auto& [id, c] : conns_) all.push_back(c.get());
@@ -96,6 +96,14 @@ void Shard::Accept() {
     conns_.emplace(id, std::move(conn));
     if (!loop_.Add(fd, EPOLLIN, c)) c->Close();
   }
+}
+
+void Shard::BeforeSleep() {
+  // Flushing can schedule nothing new (it only writes), but may close and bury connections;
+  // graveyard entries stay alive until after the loop, so the pointers here remain valid.
+  for (size_t i = 0; i < pending_writes_.size(); ++i) pending_writes_[i]->FlushScheduled();
+  pending_writes_.clear();
+  graveyard_.clear();
 }
 
 Connection* Shard::FindConnection(uint64_t id) {

@@ -62,6 +62,9 @@ class Shard {
   Connection* FindConnection(uint64_t id);
   // Frees a closed connection after the current event batch.
   void Bury(uint64_t id);
+  // Queues `c`'s replies to be written once this loop iteration's work is done, so replies
+  // produced by many events leave in one burst (Redis's clients_pending_write).
+  void ScheduleWrite(Connection* c) { pending_writes_.push_back(c); }
   // Connections waiting for CLIENT PAUSE to end.
   void AddPaused(uint64_t id) { paused_.push_back(id); }
   void ResumePaused();
@@ -74,6 +77,7 @@ class Shard {
   void Cron();
   void ActiveExpire();
   void SampleOps(int64_t now_ms);
+  void BeforeSleep();
 
   Server* server_;
   int index_;
@@ -86,6 +90,7 @@ class Shard {
   std::thread thread_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
   std::vector<std::unique_ptr<Connection>> graveyard_;
+  std::vector<Connection*> pending_writes_;
   std::vector<uint64_t> paused_;
   size_t expire_db_cursor_ = 0;
   // Samples of commands_processed for instantaneous_ops_per_sec.
