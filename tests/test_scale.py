@@ -124,12 +124,12 @@ def _raise_nofile(want):
 
 
 @pytest.mark.timeout_s(120)
-def test_1100_concurrent_clients_all_answered(start_server):
-    n = 1100
-    limit = _raise_nofile(4096)
+@pytest.mark.parametrize("n,maxclients", [(1100, 2000), (10000, 10100)])
+def test_concurrent_clients_all_answered(start_server, n, maxclients):
+    limit = _raise_nofile(n + 2000)
     if limit != resource.RLIM_INFINITY and limit < n + 100:
         pytest.skip("RLIMIT_NOFILE too low (%d)" % limit)
-    srv = start_server(extra_args=["--maxclients", "2000"])
+    srv = start_server(extra_args=["--maxclients", str(maxclients)])
     socks = []
     try:
         for i in range(n):
@@ -172,7 +172,7 @@ def test_1100_concurrent_clients_all_answered(start_server):
             reply = socks[i].recv(64)
             assert reply.startswith(b":")
         with srv.raw() as c:
-            assert c.cmd("GET", "many") == b"$3\r\n110\r\n"
+            assert c.cmd("GET", "many") == b"$%d\r\n%d\r\n" % (len(str(n // 10)), n // 10)
     finally:
         for s in socks:
             s.close()
