@@ -10,18 +10,28 @@
 namespace tessera {
 namespace {
 
-// Length fields are almost always a few plain digits: parse those inline, and leave anything
-// unusual (sign, leading zero, overflow) to the strict parser.
-std::optional<int64_t> ParseLength(std::string_view s) {
-  if (!s.empty() && s.size() <= 9 && s[0] >= '1' && s[0] <= '9') {
-    int64_t v = 0;
-    for (char c : s) {
-      if (c < '0' || c > '9') return std::nullopt;
-      v = v * 10 + (c - '0');
-    }
-    return v;
+// Reads the number in a "*<n>\r\n" or "$<n>\r\n" header starting after the type byte at `pos`.
+// Returns the offset of the '\r' (npos when it has not arrived yet) and the value in *out
+// (nullopt when it is not a valid integer). Plain digits, the usual case, are parsed while
+// scanning; anything else goes through the strict parser.
+size_t ScanLength(std::string_view buf, size_t pos, std::optional<int64_t>* out) {
+  int64_t v = 0;
+  size_t i = pos;
+  size_t n = buf.size();
+  bool plain = i < n && buf[i] >= '1' && buf[i] <= '9';
+  for (; i < n && i - pos < 18; ++i) {
+    char c = buf[i];
+    if (c < '0' || c > '9') break;
+    v = v * 10 + (c - '0');
   }
-  return ParseInt64(s);
+  if (i < n && buf[i] == '\r' && plain) {
+    *out = v;
+    return i;
+  }
+  size_t cr = buf.find('\r', pos);
+  if (cr == std::string_view::npos) return cr;
+  *out = ParseInt64(buf.substr(pos, cr - pos));
+  return cr;
 }
 
 }  // namespace
@@ -77,13 +87,13 @@ RespParser::Status RespParser::ParseInline(std::string_view buf, size_t* consume
 RespParser::Status RespParser::ParseMultibulk(std::string_view buf, size_t* consumed) {
   size_t pos = 0;
   if (multibulk_left_ == 0) {
-    size_t cr = buf.find('\r');
+    std::optional<int64_t> n;
+    size_t cr = ScanLength(buf, 1, &n);
     if (cr == std::string_view::npos) {
       if (buf.size() > kInlineMax) return Fail("Protocol error: too big mbulk count string");
       return Status::kIncomplete;
     }
     if (cr + 1 >= buf.size()) return Status::kIncomplete;  // need the '\n' too
-    auto n = ParseLength(buf.substr(1, cr - 1));
     if (!n || *n > INT_MAX) return Fail("Protocol error: invalid multibulk length");
     pos = cr + 2;
     if (*n <= 0) {
@@ -97,16 +107,25 @@ RespParser::Status RespParser::ParseMultibulk(std::string_view buf, size_t* cons
   }
   while (multibulk_left_ > 0) {
     if (bulk_len_ < 0) {
-      size_t cr = buf.find('\r', pos);
+      if (pos >= buf.size()) break;
+      if (buf[pos] != '$') {
+        // Redis reports this once the header line has arrived.
+        size_t cr = buf.find('\r', pos);
+        if (cr == std::string_view::npos) {
+          if (buf.size() - pos > kInlineMax)
+            return Fail("Protocol error: too big bulk count string");
+          break;
+        }
+        if (cr + 1 >= buf.size()) break;
+        return Fail(std::string("Protocol error: expected '$', got '") + buf[pos] + "'");
+      }
+      std::optional<int64_t> n;
+      size_t cr = ScanLength(buf, pos + 1, &n);
       if (cr == std::string_view::npos) {
         if (buf.size() - pos > kInlineMax) return Fail("Protocol error: too big bulk count string");
         break;
       }
       if (cr + 1 >= buf.size()) break;
-      if (buf[pos] != '$') {
-        return Fail(std::string("Protocol error: expected '$', got '") + buf[pos] + "'");
-      }
-      auto n = ParseLength(buf.substr(pos + 1, cr - pos - 1));
       if (!n || *n < 0 || *n > max_bulk_len_) return Fail("Protocol error: invalid bulk length");
       pos = cr + 2;
       bulk_len_ = *n;

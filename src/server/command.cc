@@ -78,11 +78,27 @@ std::string CommandSpec::parent_name() const {
   return bar == std::string::npos ? name : name.substr(0, bar);
 }
 
+uint32_t CommandRegistry::HashName(std::string_view lower) {
+  uint32_t h = 2166136261u;
+  for (char c : lower) h = (h ^ static_cast<uint8_t>(c)) * 16777619u;
+  return h;
+}
+
 void CommandRegistry::Register(CommandSpec spec) {
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
   for (auto& sub : owned->subcommands) sub.name = owned->name + "|" + sub.name;
-  by_name_[owned->name] = owned.get();
   top_.push_back(owned.get());
+  // Keep the table at most half full so probes stay short and always end.
+  if (top_.size() * 2 > slots_.size())
+    slots_.assign(slots_.size() * 2, nullptr);
+  else
+    slots_.assign(slots_.size(), nullptr);
+  size_t mask = slots_.size() - 1;
+  for (const CommandSpec* c : top_) {
+    size_t i = HashName(c->name) & mask;
+    while (slots_[i]) i = (i + 1) & mask;
+    slots_[i] = c;
+  }
   owned_.push_back(std::move(owned));
 }
 
@@ -106,8 +122,11 @@ const CommandSpec* CommandRegistry::Find(std::string_view name) const {
     char c = name[i];
     buf[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + 32) : c;
   }
-  auto it = by_name_.find(std::string_view(buf, name.size()));
-  return it == by_name_.end() ? nullptr : it->second;
+  std::string_view lower(buf, name.size());
+  size_t mask = slots_.size() - 1;
+  for (size_t i = HashName(lower) & mask; slots_[i]; i = (i + 1) & mask)
+    if (slots_[i]->name == lower) return slots_[i];
+  return nullptr;
 }
 
 const CommandSpec* CommandRegistry::FindSub(const CommandSpec& parent, std::string_view sub) const {

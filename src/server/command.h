@@ -9,7 +9,6 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 namespace tessera {
@@ -110,11 +109,10 @@ class CommandRegistry {
   std::vector<std::unique_ptr<CommandSpec>> owned_;
   std::vector<const CommandSpec*> top_;
   std::vector<const CommandSpec*> all_;
-  struct NameHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
-  };
-  std::unordered_map<std::string, const CommandSpec*, NameHash, std::equal_to<>> by_name_;
+  // Open-addressing table of lowercase names (power-of-two size, linear probing): the lookup
+  // runs once per command, so it lowercases and hashes in one pass with no allocation.
+  static uint32_t HashName(std::string_view lower);
+  std::vector<const CommandSpec*> slots_ = std::vector<const CommandSpec*>(1024, nullptr);
 };
 
 CommandRegistry& Registry();
