@@ -38,6 +38,18 @@ def encode_command(*args):
     return b"".join(out)
 
 
+def bulk(v):
+    """The RESP bulk-string encoding of `v` (str or bytes)."""
+    if isinstance(v, str):
+        v = v.encode()
+    return b"$%d\r\n%s\r\n" % (len(v), v)
+
+
+def intr(n):
+    """The RESP integer encoding of `n`."""
+    return b":%d\r\n" % n
+
+
 def _line(buf, pos):
     end = buf.find(b"\r\n", pos)
     if end < 0:

@@ -4,11 +4,8 @@ import time
 
 import pytest
 
-from helpers import parse_reply, wait_until
+from helpers import intr, parse_reply, wait_until
 
-
-def intr(n):
-    return b":%d\r\n" % n
 
 
 def client_id(c):

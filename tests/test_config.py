@@ -9,11 +9,8 @@ import time
 import pytest
 
 import conftest
-from helpers import info_dict, parse_reply, wait_until
+from helpers import info_dict, intr, parse_reply, wait_until
 
-
-def intr(n):
-    return b":%d\r\n" % n
 
 
 def config_get(c, *params):

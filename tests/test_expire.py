@@ -4,13 +4,10 @@ import time
 
 import pytest
 
-from helpers import info_dict, kv_fields, parse_reply, wait_until
+from helpers import info_dict, intr, kv_fields, parse_reply, wait_until
 
 FAR_FUTURE = 4102444800  # 2100-01-01
 
-
-def intr(n):
-    return b":%d\r\n" % n
 
 
 def ival(rc, *args):

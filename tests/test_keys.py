@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from helpers import parse_reply
+from helpers import bulk, intr, parse_reply
 
 OK = b"+OK\r\n"
 NIL = b"$-1\r\n"
@@ -12,14 +12,6 @@ SYNTAX = b"-ERR syntax error\r\n"
 FAR_FUTURE = 4102444800
 
 
-def bulk(v):
-    if isinstance(v, str):
-        v = v.encode()
-    return b"$%d\r\n%s\r\n" % (len(v), v)
-
-
-def intr(n):
-    return b":%d\r\n" % n
 
 
 def pipeline(rc, cmds):

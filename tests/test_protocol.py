@@ -7,17 +7,9 @@ import time
 
 import pytest
 
-from helpers import RawConn, encode_command, parse_reply
+from helpers import bulk, encode_command, intr, parse_reply, RawConn
 
 
-def intr(n):
-    return b":%d\r\n" % n
-
-
-def bulk(v):
-    if isinstance(v, str):
-        v = v.encode()
-    return b"$%d\r\n%s\r\n" % (len(v), v)
 
 
 # ---------------------------------------------------------------------------------------- RESP3

@@ -9,11 +9,8 @@ import time
 
 import pytest
 
-from helpers import HOST, RawConn, encode_command, info_dict, parse_reply
+from helpers import encode_command, HOST, info_dict, intr, parse_reply, RawConn
 
-
-def intr(n):
-    return b":%d\r\n" % n
 
 
 # ---------------------------------------------------------------------------------------- pipelining

@@ -12,9 +12,6 @@ import redis
 from helpers import info_dict, kv_fields, parse_reply, wait_until
 
 
-def intr(n):
-    return b":%d\r\n" % n
-
 
 def info_text(rc, *sections):
     raw = rc.cmd("INFO", *sections)

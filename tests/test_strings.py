@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from helpers import parse_reply
+from helpers import bulk, intr, parse_reply
 
 OK = b"+OK\r\n"
 NIL = b"$-1\r\n"
@@ -14,14 +14,6 @@ NOT_INT = b"-ERR value is not an integer or out of range\r\n"
 FAR_FUTURE = 4102444800  # 2100-01-01
 
 
-def bulk(v):
-    if isinstance(v, str):
-        v = v.encode()
-    return b"$%d\r\n%s\r\n" % (len(v), v)
-
-
-def intr(n):
-    return b":%d\r\n" % n
 
 
 # ---------------------------------------------------------------------------------------- GET / SET

@@ -78,6 +78,17 @@ class CommandContext {
   void ReplyWrongType() {
     rb.Error("WRONGTYPE Operation against a key holding the wrong kind of value");
   }
+  // A HELP subcommand's reply, framed like Redis's addReplyHelp: a "<CMD> <subcommand> ..."
+  // header line, then `lines`, then the HELP entry.
+  void ReplyHelp(std::string_view command, std::initializer_list<const char*> lines,
+                 const char* help_line = "    Print this help.") {
+    rb.ArrayHeader(lines.size() + 3);
+    rb.SimpleString(std::string(command) +
+                    " <subcommand> [<arg> [value] [opt] ...]. Subcommands are:");
+    for (const char* l : lines) rb.SimpleString(l);
+    rb.SimpleString("HELP");
+    rb.SimpleString(help_line);
+  }
   void ReplyArity() { rb.Error("ERR wrong number of arguments for '" + spec->name + "' command"); }
 };
 

@@ -193,23 +193,14 @@ void CommandGetKeys(CommandContext& ctx) {
 }
 
 void CommandHelp(CommandContext& ctx) {
-  static const char* kLines[] = {"COMMAND <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                                 "(no subcommand)",
-                                 "    Return details about all Redis commands.",
-                                 "COUNT",
-                                 "    Return the total number of commands in this Redis server.",
-                                 "LIST",
-                                 "    Return a list of all commands in this Redis server.",
-                                 "INFO [<command-name> ...]",
-                                 "    Return details about multiple Redis commands.",
-                                 "DOCS [<command-name> ...]",
-                                 "    Return documentation details about multiple Redis commands.",
-                                 "GETKEYS <full-command>",
-                                 "    Return the keys from a full Redis command.",
-                                 "HELP",
-                                 "    Print this help."};
-  ctx.rb.ArrayHeader(std::size(kLines));
-  for (auto* l : kLines) ctx.rb.SimpleString(l);
+  ctx.ReplyHelp(
+      "COMMAND",
+      {"(no subcommand)", "    Return details about all Redis commands.", "COUNT",
+       "    Return the total number of commands in this Redis server.", "LIST",
+       "    Return a list of all commands in this Redis server.", "INFO [<command-name> ...]",
+       "    Return details about multiple Redis commands.", "DOCS [<command-name> ...]",
+       "    Return documentation details about multiple Redis commands.", "GETKEYS <full-command>",
+       "    Return the keys from a full Redis command."});
 }
 
 void RegisterCommandFamily(CommandRegistry& r) {

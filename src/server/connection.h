@@ -86,11 +86,11 @@ class Connection : public IoHandler {
   RespParser parser_;
   bool closed_ = false;
   bool close_after_reply_ = false;
-  bool eof_ = false;       // the peer shut down its sending side
+  bool eof_ = false;              // the peer shut down its sending side
   bool write_scheduled_ = false;  // in the shard's pending-writes list
-  uint32_t events_ = 1;    // epoll interest (EPOLLIN at first)
-  bool inflight_ = false;  // waiting for another shard's reply
-  bool paused_ = false;    // held by CLIENT PAUSE
+  uint32_t events_ = 1;           // epoll interest (EPOLLIN at first)
+  bool inflight_ = false;         // waiting for another shard's reply
+  bool paused_ = false;           // held by CLIENT PAUSE
   bool in_process_ = false;
   int64_t obuf_soft_since_ms_ = 0;
   // A protocol error met while replies were still pending elsewhere; sent after them.

@@ -285,32 +285,27 @@ void ClientNoEvict(CommandContext& ctx) {
 }
 
 void ClientHelp(CommandContext& ctx) {
-  static const char* kLines[] = {
-      "CLIENT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "GETNAME",
-      "    Return the name of the current connection.",
-      "ID",
-      "    Return the ID of the current connection.",
-      "INFO",
-      "    Return information about the current client connection.",
-      "KILL <ip:port>",
-      "    Kill connection made from <ip:port>.",
-      "KILL <option> <value> [<option> <value> [...]]",
-      "    Kill connections. Options are: ID, ADDR, LADDR, USER, TYPE, SKIPME.",
-      "LIST [options ...]",
-      "    Return information about client connections.",
-      "UNPAUSE",
-      "    Stop the current client pause, resuming traffic.",
-      "PAUSE <timeout> [WRITE|ALL]",
-      "    Suspend all, or just write, clients for <timeout> ms.",
-      "SETNAME <name>",
-      "    Assign the name <name> to the current connection.",
-      "NO-EVICT (ON|OFF)",
-      "    Protect current client connection from eviction.",
-      "HELP",
-      "    Print this help."};
-  ctx.rb.ArrayHeader(std::size(kLines));
-  for (auto* l : kLines) ctx.rb.SimpleString(l);
+  ctx.ReplyHelp("CLIENT",
+                {"GETNAME",
+                 "    Return the name of the current connection.",
+                 "ID",
+                 "    Return the ID of the current connection.",
+                 "INFO",
+                 "    Return information about the current client connection.",
+                 "KILL <ip:port>",
+                 "    Kill connection made from <ip:port>.",
+                 "KILL <option> <value> [<option> <value> [...]]",
+                 "    Kill connections. Options are: ID, ADDR, LADDR, USER, TYPE, SKIPME.",
+                 "LIST [options ...]",
+                 "    Return information about client connections.",
+                 "UNPAUSE",
+                 "    Stop the current client pause, resuming traffic.",
+                 "PAUSE <timeout> [WRITE|ALL]",
+                 "    Suspend all, or just write, clients for <timeout> ms.",
+                 "SETNAME <name>",
+                 "    Assign the name <name> to the current connection.",
+                 "NO-EVICT (ON|OFF)",
+                 "    Protect current client connection from eviction."});
 }
 
 CommandSpec Conn(std::string name, int arity, uint32_t flags, Handler h, std::string summary,

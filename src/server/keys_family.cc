@@ -447,24 +447,18 @@ void ObjectFreq(CommandContext& ctx) {
 }
 
 void ObjectHelp(CommandContext& ctx) {
-  static const char* const kLines[] = {
-      "OBJECT <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "ENCODING <key>",
-      "    Return the kind of internal representation used in order to store the value",
-      "    associated with a <key>.",
-      "FREQ <key>",
-      "    Return the access frequency index of the <key>. The returned integer is",
-      "    proportional to the logarithm of the recent access frequency of the key.",
-      "IDLETIME <key>",
-      "    Return the idle time of the <key>, that is the approximated number of",
-      "    seconds elapsed since the last access to the key.",
-      "REFCOUNT <key>",
-      "    Return the number of references of the value associated with the specified",
-      "    <key>.",
-      "HELP",
-      "    Prints this help."};
-  ctx.rb.ArrayHeader(std::size(kLines));
-  for (auto* l : kLines) ctx.rb.SimpleString(l);
+  ctx.ReplyHelp("OBJECT",
+                {"ENCODING <key>",
+                 "    Return the kind of internal representation used in order to store the value",
+                 "    associated with a <key>.", "FREQ <key>",
+                 "    Return the access frequency index of the <key>. The returned integer is",
+                 "    proportional to the logarithm of the recent access frequency of the key.",
+                 "IDLETIME <key>",
+                 "    Return the idle time of the <key>, that is the approximated number of",
+                 "    seconds elapsed since the last access to the key.", "REFCOUNT <key>",
+                 "    Return the number of references of the value associated with the specified",
+                 "    <key>."},
+                "    Prints this help.");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -151,15 +151,9 @@ void Debug(CommandContext& ctx) {
     return ctx.rb.Ok();
   }
   if (EqualsIgnoreCase(sub, "HELP")) {
-    static const char* kLines[] = {"DEBUG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-                                   "PROTOCOL <type>",
-                                   "    Reply with a test value of the specified type.",
-                                   "SLEEP <seconds>",
-                                   "    Stop the server for <seconds>. Decimals allowed.",
-                                   "HELP",
-                                   "    Print this help."};
-    ctx.rb.ArrayHeader(std::size(kLines));
-    for (auto* l : kLines) ctx.rb.SimpleString(l);
+    ctx.ReplyHelp("DEBUG",
+                  {"PROTOCOL <type>", "    Reply with a test value of the specified type.",
+                   "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."});
     return;
   }
   ctx.rb.Error("ERR unknown subcommand or wrong number of arguments for '" + sub +
@@ -254,20 +248,12 @@ void ConfigRewrite(CommandContext& ctx) {
 }
 
 void ConfigHelp(CommandContext& ctx) {
-  static const char* kLines[] = {
-      "CONFIG <subcommand> [<arg> [value] [opt] ...]. Subcommands are:",
-      "GET <pattern>",
-      "    Return parameters matching the glob-like <pattern> and their values.",
-      "SET <directive> <value>",
-      "    Set the configuration <directive> to <value>.",
-      "RESETSTAT",
-      "    Reset statistics reported by the INFO command.",
-      "REWRITE",
-      "    Rewrite the configuration file.",
-      "HELP",
-      "    Print this help."};
-  ctx.rb.ArrayHeader(std::size(kLines));
-  for (auto* l : kLines) ctx.rb.SimpleString(l);
+  ctx.ReplyHelp(
+      "CONFIG",
+      {"GET <pattern>", "    Return parameters matching the glob-like <pattern> and their values.",
+       "SET <directive> <value>", "    Set the configuration <directive> to <value>.", "RESETSTAT",
+       "    Reset statistics reported by the INFO command.", "REWRITE",
+       "    Rewrite the configuration file."});
 }
 
 CommandSpec Srv(std::string name, int arity, uint32_t flags, Handler h, Route route,
