@@ -3,7 +3,7 @@
 # reference servers the differential tests and benchmarks run against. Installs what is missing.
 set -euo pipefail
 PACKAGES=(
-  build-essential cmake pkg-config
+  build-essential make cmake pkg-config
   libgtest-dev libmimalloc-dev
   python3 python3-pytest python3-redis
   redis-server redis-tools
@@ -17,4 +17,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  # The reference redis-server is only run by the tests and benchmarks on ports of their own;
+  # the distribution's service would hold 6379, Tessera's default port.
+  if [[ " ${missing[*]} " == *" redis-server "* ]]; then
+    ($SUDO systemctl disable --now redis-server || $SUDO service redis-server stop) >/dev/null 2>&1 || true
+  fi
 fi

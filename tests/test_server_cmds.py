@@ -321,3 +321,16 @@ def test_sigterm_shuts_down_cleanly_with_exit_code_0(start_server):
         srv.proc.send_signal(signal.SIGTERM)
         srv.proc.wait(10)
     assert srv.proc.returncode == 0
+
+
+def test_info_errorstats_counts_error_replies_by_code(rc):
+    assert rc.cmd("CONFIG", "RESETSTAT") == b"+OK\r\n"
+    rc.cmd("GET")                      # arity: ERR
+    rc.cmd("NOSUCHCOMMAND")            # unknown: ERR
+    rc.cmd("INCR", "k") and rc.cmd("SET", "s", "x")
+    rc.cmd("INCR", "s")                # not an integer: ERR
+    text = parse_reply(rc.cmd("INFO", "errorstats"))[0].decode()
+    assert "# Errorstats" in text
+    assert "errorstat_ERR:count=3" in text
+    stats = info_dict(parse_reply(rc.cmd("INFO", "stats"))[0])
+    assert stats["total_error_replies"] == "3"

@@ -70,17 +70,17 @@ void EventLoop::Stop() {
   Wake();
 }
 
-void EventLoop::Run(int tick_ms, const std::function<void()>& tick,
+void EventLoop::Run(const std::function<int()>& tick_ms, const std::function<void()>& tick,
                     const std::function<void()>& before_sleep) {
   constexpr int kMaxEvents = 256;
   epoll_event events[kMaxEvents];
-  int64_t next_tick = MonotonicMs() + tick_ms;
+  int64_t next_tick = MonotonicMs() + tick_ms();
   while (!stop_.load(std::memory_order_relaxed)) {
     RunTasks();
     int64_t now = MonotonicMs();
     if (now >= next_tick) {
       tick();
-      next_tick = now + tick_ms;
+      next_tick = now + tick_ms();
     }
     before_sleep();
     int timeout = static_cast<int>(next_tick - now);

@@ -39,10 +39,10 @@ class EventLoop {
   // Runs queued tasks; returns how many ran. Loop thread only.
   size_t RunTasks();
 
-  // Runs until Stop(); calls `tick` every `tick_ms` milliseconds (approximately) and
+  // Runs until Stop(); calls `tick` every `tick_ms()` milliseconds (approximately) and
   // `before_sleep` once per iteration, after tasks and I/O events and before waiting again
   // (to flush replies in one burst and free what handlers closed).
-  void Run(int tick_ms, const std::function<void()>& tick,
+  void Run(const std::function<int()>& tick_ms, const std::function<void()>& tick,
            const std::function<void()>& before_sleep);
   // Thread-safe.
   void Stop();

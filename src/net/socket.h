@@ -15,4 +15,7 @@ std::string LocalAddress(int fd);
 
 void SetNoDelay(int fd);
 
+// TCP keepalive probes after `idle_s` seconds of silence (Redis's tcp-keepalive); 0 = off.
+void SetKeepAlive(int fd, int idle_s);
+
 }  // namespace tessera

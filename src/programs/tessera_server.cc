@@ -1,4 +1,7 @@
 // tessera-server: parses configuration and runs the server until SHUTDOWN or a signal.
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstdio>
 #include <cstring>
 
@@ -30,8 +33,24 @@ int main(int argc, char** argv) {
     SetLogLevel(LogLevel::kWarning);
   else if (cfg.loglevel == "verbose" || cfg.loglevel == "debug")
     SetLogLevel(LogLevel::kVerbose);
+  if (!cfg.logfile.empty() && !freopen(cfg.logfile.c_str(), "a", stderr)) {
+    fprintf(stdout, "Can't open the log file: %s\n", strerror(errno));
+    return 1;
+  }
+  setvbuf(stderr, nullptr, _IOLBF, 0);
   for (auto& w : warnings) LOG_WARNING("%s", w.c_str());
+  std::string pidfile = cfg.pidfile;
+  if (!pidfile.empty()) {
+    if (FILE* f = fopen(pidfile.c_str(), "w")) {
+      fprintf(f, "%d\n", static_cast<int>(getpid()));
+      fclose(f);
+    } else {
+      LOG_WARNING("Failed to write PID file: %s", strerror(errno));
+    }
+  }
   Server server(std::move(cfg));
   server.set_executable(argv[0]);
-  return server.Run();
+  int rc = server.Run();
+  if (!pidfile.empty()) unlink(pidfile.c_str());
+  return rc;
 }

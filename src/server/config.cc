@@ -24,7 +24,8 @@ struct Setting {
   int nargs = 1;  // -1: any number of arguments, joined by spaces
   // How CONFIG REWRITE writes the value (defaults to `get`).
   std::function<std::string(const Config&)> rewrite = nullptr;
-  bool compat = false;  // accepted for redis.conf compatibility, no effect yet
+  bool compat = false;    // accepted for redis.conf compatibility, kept in Config::compat
+  bool effective = true;  // false: a Config field exists for a later issue, nothing reads it yet
 };
 
 // Memory sizes as CONFIG REWRITE writes them: the largest unit that divides exactly.
@@ -86,6 +87,7 @@ Setting Compat(std::string name, CompatKind kind, std::string def, bool runtime,
   s.name = name;
   s.mutable_at_runtime = runtime;
   s.compat = true;
+  s.effective = false;
   s.get = [name, def](const Config& c) {
     auto it = c.compat.find(name);
     return it == c.compat.end() ? def : it->second;
@@ -221,6 +223,7 @@ void AddCompatSettings(std::vector<Setting>& s) {
   s.push_back(Compat("sanitize-dump-payload", K::kEnum, "no", true, {"no", "yes", "clients"}));
   s.push_back(Compat("cluster-enabled", K::kEnum, "no", false, {"no"}));
   s.push_back(Compat("enable-debug-command", K::kEnum, "no", false, {"no", "yes", "local"}));
+  s.back().effective = true;  // read by DEBUG
   s.push_back(Compat("enable-protected-configs", K::kEnum, "no", false, {"no", "yes", "local"}));
   s.push_back(Compat("enable-module-command", K::kEnum, "no", false, {"no", "yes", "local"}));
   s.push_back(Compat("active-defrag-ignore-bytes", K::kMemory, "104857600", true));
@@ -337,6 +340,12 @@ const std::vector<Setting>& Settings() {
     s.push_back(StrSetting("daemonize", &Config::daemonize, false, {"no"}));
     s.push_back(StrSetting("pidfile", &Config::pidfile, false));
     s.push_back(StrSetting("protected-mode", &Config::protected_mode, true, {"yes", "no"}));
+    // Fields later issues will act on (memory, persistence); reported as having no effect yet.
+    for (auto& x : s)
+      for (const char* n : {"maxmemory", "maxmemory-policy", "maxmemory-samples", "lfu-log-factor",
+                            "lfu-decay-time", "dir", "dbfilename", "appendonly", "save",
+                            "protected-mode", "daemonize"})
+        if (x.name == n) x.effective = false;
     AddCompatSettings(s);
     return s;
   }();
@@ -426,7 +435,7 @@ bool LoadConfig(int argc, char** argv, Config* cfg, std::string* err,
       *err = "Bad directive or wrong number of arguments: '" + d[0] + "' is not a known setting";
       return false;
     }
-    if (setting->compat)
+    if (!setting->effective)
       warnings->push_back("Directive '" + d[0] + "' is accepted but has no effect in Tessera yet");
     if (args.empty() && setting->nargs != -1 && setting->get(Config()) != "") {
       *err = "Directive '" + d[0] + "' needs a value";

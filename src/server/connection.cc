@@ -99,7 +99,14 @@ void Connection::ProcessInput() {
   ScheduleWrite();
 }
 
+bool Connection::OverHardLimit() const {
+  int64_t hard = shard_->server().config().obuf_normal.hard;
+  return hard > 0 && static_cast<int64_t>(wbuf_.size() - woff_) > hard;
+}
+
 void Connection::ScheduleWrite() {
+  // Replies past the hard limit close the client at once, before any write, as in Redis.
+  if (!closed_ && OverHardLimit()) return Close();
   if (write_scheduled_ || closed_) return;
   write_scheduled_ = true;
   shard_->ScheduleWrite(this);
@@ -157,6 +164,7 @@ void Connection::FlushWrites() {
     shard_->stats().net_output_bytes += n;
   }
   if (closed_) return;
+  if (OverHardLimit()) return Close();
   if (woff_ == wbuf_.size()) {
     if (wbuf_.capacity() > (1 << 20))
       std::string().swap(wbuf_);
@@ -200,10 +208,7 @@ void Connection::CheckLimits(int64_t now_ms) {
   }
   const OutputBufferLimit& lim = cfg.obuf_normal;
   int64_t pending = static_cast<int64_t>(wbuf_.size() - woff_);
-  if (lim.hard > 0 && pending > lim.hard) {
-    Close();
-    return;
-  }
+  if (OverHardLimit()) return Close();
   if (lim.soft > 0 && pending > lim.soft) {
     if (obuf_soft_since_ms_ == 0)
       obuf_soft_since_ms_ = now_ms;

@@ -70,6 +70,8 @@ class Connection : public IoHandler {
   void FlushWrites();
   // Asks the shard to flush this connection before it sleeps.
   void ScheduleWrite();
+  // Pending replies exceed client-output-buffer-limit's hard limit for normal clients.
+  bool OverHardLimit() const;
   // Registers for reading unless the peer closed or too many replies wait; for writing while
   // replies wait.
   void UpdateInterest();

@@ -18,9 +18,10 @@ namespace {
 constexpr size_t kMaxBatch = 128;
 
 void Reject(Connection* conn, const CommandSpec* spec, std::string* out, const std::string& err) {
+  size_t before = out->size();
   ReplyBuilder(out).Error(err);
   auto& st = conn->shard().stats();
-  ++st.total_error_replies;
+  st.CountError(std::string_view(*out).substr(before));
   if (spec) ++st.commands[spec->id].rejected_calls;
 }
 
@@ -63,7 +64,7 @@ void Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec*
   ++st.commands_processed;
   if (out->size() > before && (*out)[before] == '-') {
     ++cs.failed_calls;
-    ++st.total_error_replies;
+    st.CountError(std::string_view(*out).substr(before));
   }
 }
 

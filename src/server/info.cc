@@ -67,6 +67,7 @@ Totals Aggregate(Server& server) {
     t.st.net_output_bytes += x.net_output_bytes;
     t.st.dirty += x.dirty;
     t.st.total_error_replies += x.total_error_replies;
+    for (auto& [code, n] : x.errors) t.st.errors[code] += n;
     t.st.expired_time_cap_reached += x.expired_time_cap_reached;
     t.st.instantaneous_ops += x.instantaneous_ops;
     for (size_t c = 0; c < x.commands.size(); ++c) {
@@ -327,7 +328,10 @@ void Info(CommandContext& ctx) {
   if (wanted("cpu")) Cpu(w);
   if (wanted("modules")) w.Section("Modules");
   if (wanted("commandstats")) CommandStatsSection(w, t);
-  if (wanted("errorstats")) w.Section("Errorstats");
+  if (wanted("errorstats")) {
+    w.Section("Errorstats");
+    for (auto& [code, n] : t.st.errors) w.Raw("errorstat_" + code + ":count=" + std::to_string(n));
+  }
   if (wanted("cluster")) {
     w.Section("Cluster");
     w.Field("cluster_enabled", "0");

@@ -50,9 +50,9 @@ void Shard::Start(int listen_fd) {
   loop_.Add(listen_fd_, EPOLLIN | EPOLLEXCLUSIVE, listener_.get());
   thread_ = std::thread([this] {
     t_current_shard = this;
-    int hz = static_cast<int>(server_->config().hz);
-    loop_.Run(
-        1000 / (hz > 0 ? hz : 10), [this] { Cron(); }, [this] { BeforeSleep(); });
+    // The tick follows `hz`, which CONFIG SET may change.
+    loop_.Run([this] { return static_cast<int>(1000 / server_->config().hz); }, [this] { Cron(); },
+              [this] { BeforeSleep(); });
     // Shutting down: close every client (Close may move it to the graveyard).
     std::vector<Connection*> all;
     for (auto& [id, c] : conns_) all.push_back(c.get());
@@ -89,6 +89,7 @@ void Shard::Accept() {
       continue;
     }
     SetNoDelay(fd);
+    SetKeepAlive(fd, static_cast<int>(server_->config().tcp_keepalive));
     uint64_t id = server_->NextClientId();
     auto conn = std::make_unique<Connection>(this, fd, id);
     Connection* c = conn.get();

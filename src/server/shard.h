@@ -5,8 +5,11 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <random>
+#include <string>
+#include <string_view>
 #include <thread>
 #include <unordered_map>
 #include <vector>
@@ -32,8 +35,16 @@ struct ShardStats {
   uint64_t dirty = 0;  // changes to the dataset
   uint64_t total_error_replies = 0;
   uint64_t expired_time_cap_reached = 0;
-  uint64_t instantaneous_ops = 0;      // ops/sec over the last ~1.6 s, sampled by Cron
-  std::vector<CommandStats> commands;  // indexed by CommandSpec::id
+  uint64_t instantaneous_ops = 0;          // ops/sec over the last ~1.6 s, sampled by Cron
+  std::vector<CommandStats> commands;      // indexed by CommandSpec::id
+  std::map<std::string, uint64_t> errors;  // error replies by code (ERR, WRONGTYPE, ...)
+
+  // Counts one error reply whose text starts at `reply` ("-CODE message\r\n").
+  void CountError(std::string_view reply) {
+    ++total_error_replies;
+    size_t end = reply.find_first_of(" \r", 1);
+    ++errors[std::string(reply.substr(1, end == std::string_view::npos ? 0 : end - 1))];
+  }
 };
 
 class Shard {
