@@ -14,19 +14,19 @@ namespace {
 // Returns the offset of the '\r' (npos when it has not arrived yet) and the value in *out
 // (nullopt when it is not a valid integer). Plain digits, the usual case, are parsed while
 // scanning; anything else goes through the strict parser.
-size_t ScanLength(std::string_view buf, size_t pos, std::optional<int64_t>* out) {
-  int64_t v = 0;
-  size_t i = pos;
-  size_t n = buf.size();
-  bool plain = i < n && buf[i] >= '1' && buf[i] <= '9';
-  for (; i < n && i - pos < 18; ++i) {
-    char c = buf[i];
-    if (c < '0' || c > '9') break;
-    v = v * 10 + (c - '0');
-  }
-  if (i < n && buf[i] == '\r' && plain) {
-    *out = v;
-    return i;
+[[gnu::always_inline]] inline size_t ScanLength(std::string_view buf, size_t pos,
+                                                std::optional<int64_t>* out) {
+  const char* p = buf.data() + pos;
+  const char* end = buf.data() + buf.size();
+  if (p < end && *p >= '1' && *p <= '9') {
+    int64_t v = *p++ - '0';
+    // 17 more digits at most keeps v far from overflow; longer numbers take the slow path.
+    const char* limit = p + 17 < end ? p + 17 : end;
+    while (p < limit && static_cast<unsigned>(*p - '0') < 10) v = v * 10 + (*p++ - '0');
+    if (p < end && *p == '\r') {
+      *out = v;
+      return static_cast<size_t>(p - buf.data());
+    }
   }
   size_t cr = buf.find('\r', pos);
   if (cr == std::string_view::npos) return cr;
