@@ -163,8 +163,22 @@ class ServerProcess:
         return self.proc.returncode
 
     def crash_message(self):
-        """A message if the process died on a signal we did not send, else None."""
+        """A message if the process died on a signal we did not send, or exited non-zero after our
+        SIGTERM (a sanitizer's leak report, a failed shutdown), or logged a sanitizer report."""
         rc = self.proc.returncode
+        try:
+            with open(self.log_path, "rb") as f:
+                log = f.read()
+        except OSError:
+            log = b""
+        for marker in (b"ERROR: AddressSanitizer", b"ERROR: LeakSanitizer", b"runtime error:",
+                       b"WARNING: ThreadSanitizer"):
+            if marker in log:
+                return "%s logged a sanitizer report (%s)\n--- log ---\n%s" % (
+                    self.kind, marker.decode(), self.log_tail())
+        if (rc is not None and rc > 0 and signal.SIGTERM in self.signals_sent
+                and signal.SIGKILL not in self.signals_sent and not self.expect_exit):
+            return "%s exited with rc=%d after SIGTERM\n--- log ---\n%s" % (self.kind, rc, self.log_tail())
         if rc is not None and rc < 0 and -rc not in self.signals_sent:
             when = " while shutting down after SIGTERM" if signal.SIGTERM in self.signals_sent else ""
             return "%s died on signal %d (%s)%s\n--- log ---\n%s" % (
