@@ -1,15 +1,56 @@
 #!/usr/bin/env bash
-# Runs every test: gtest unit tests through ctest, then the black-box pytest suite against the
-# built binary. Ends with one summary line.
+# Runs every test: the gtest unit tests (ctest) and the black-box pytest suite against the
+# release binary, then both again against an AddressSanitizer + UBSan build (a crash, a leak or
+# undefined behaviour fails the run). Ends with one summary line: "test: N passed, M failed".
 set -uo pipefail
-build=${1:-build}
 cd "$(dirname "$0")/.."
-(cd "$build" && ctest --output-on-failure -j 2)
-unit_rc=$?
-(cd tests && TESSERA_BIN="$PWD/../$build/tessera-server" /usr/bin/python3 -m pytest -q -p no:cacheprovider)
-bb_rc=$?
-if [ $unit_rc -ne 0 ] || [ $bb_rc -ne 0 ]; then
-  echo "test: FAILED (unit rc=$unit_rc, black-box rc=$bb_rc)"
-  exit 1
+build=${1:-build}
+asan=${ASAN_BUILD:-build-asan}
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+status=0
+
+run() {  # run NAME CMD...: runs CMD, keeps its output for the summary
+  local name=$1
+  shift
+  echo "== $name"
+  "$@" 2>&1 | tee "$logs/$name.log"
+  local rc=${PIPESTATUS[0]}
+  [ "$rc" -eq 0 ] || { echo "== $name: FAILED (rc=$rc)"; status=1; }
+}
+
+run unit ctest --test-dir "$build" --output-on-failure -j 2
+run blackbox env TESSERA_BIN="$PWD/$build/tessera-server" \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider tests
+
+echo "== building $asan (AddressSanitizer + UndefinedBehaviorSanitizer)"
+cmake -S . -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DTESSERA_SANITIZE=ON >/dev/null &&
+  cmake --build "$asan" -j "$(nproc)" >/dev/null || { echo "== asan build: FAILED"; status=1; }
+if [ -x "$asan/tessera-server" ]; then
+  run unit-asan ctest --test-dir "$asan" --output-on-failure -j 2
+  run blackbox-asan env TESSERA_BIN="$PWD/$asan/tessera-server" \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests
 fi
-echo "test: all unit and black-box tests passed"
+
+# Totals from ctest ("N tests failed out of M") and pytest ("N passed, M failed, ...").
+passed=0
+failed=0
+for f in "$logs"/unit*.log; do
+  [ -f "$f" ] || continue
+  line=$(grep -E "tests passed, [0-9]+ tests failed out of [0-9]+" "$f" | tail -1)
+  total=$(sed -nE 's/.*out of ([0-9]+).*/\1/p' <<<"$line")
+  bad=$(sed -nE 's/.* ([0-9]+) tests failed out of.*/\1/p' <<<"$line")
+  passed=$((passed + ${total:-0} - ${bad:-0}))
+  failed=$((failed + ${bad:-0}))
+done
+for f in "$logs"/blackbox*.log; do
+  [ -f "$f" ] || continue
+  line=$(grep -E "[0-9]+ (passed|failed)" "$f" | tail -1)
+  p=$(grep -oE "[0-9]+ passed" <<<"$line" | grep -oE "[0-9]+")
+  x=$(grep -oE "[0-9]+ (failed|error|errors)" <<<"$line" | awk '{s += $1} END {print s + 0}')
+  passed=$((passed + ${p:-0}))
+  failed=$((failed + ${x:-0}))
+done
+[ "$status" -eq 0 ] || [ "$failed" -gt 0 ] || failed=1
+echo "test: $passed passed, $failed failed"
+exit $status
