@@ -39,8 +39,12 @@ TEST_F(CommandTableTest, SpecsAreWellFormed) {
     EXPECT_NE(c->arity, 0) << c->name;
     EXPECT_TRUE(ids.insert(c->id).second) << c->name;
     EXPECT_FALSE(c->summary.empty()) << c->name;
-    if (c->subcommands.empty()) EXPECT_NE(c->handler, nullptr) << c->name;
-    if (c->route == Route::kKeys) EXPECT_TRUE(c->first_key > 0 || c->keys_fn) << c->name;
+    if (c->subcommands.empty()) {
+      EXPECT_NE(c->handler, nullptr) << c->name;
+    }
+    if (c->route == Route::kKeys) {
+      EXPECT_TRUE(c->first_key > 0 || c->keys_fn) << c->name;
+    }
   }
 }
 
