@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: the gtest unit tests (ctest) and the black-box pytest suite against the
-# release binary, then both again against an AddressSanitizer + UBSan build (a crash, a leak or
-# undefined behaviour fails the run). Ends with one summary line: "test: N passed, M failed".
+# release binary with 1, 2 and 4 shard threads (no-hop path, cross-shard paths), then both again
+# against an AddressSanitizer + UBSan build with 4 threads (a crash, a leak or undefined
+# behaviour fails the run). Ends with one summary line: "test: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -20,15 +21,17 @@ run() {  # run NAME CMD...: runs CMD, keeps its output for the summary
 }
 
 run unit ctest --test-dir "$build" --output-on-failure -j 2
-run blackbox env TESSERA_BIN="$PWD/$build/tessera-server" \
-  /usr/bin/python3 -m pytest -q -p no:cacheprovider tests
+for t in 1 2 4; do
+  run "blackbox-threads$t" env TESSERA_BIN="$PWD/$build/tessera-server" TESSERA_TEST_THREADS=$t \
+    /usr/bin/python3 -m pytest -q -p no:cacheprovider tests
+done
 
 echo "== building $asan (AddressSanitizer + UndefinedBehaviorSanitizer)"
 cmake -S . -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DTESSERA_SANITIZE=ON >/dev/null &&
   cmake --build "$asan" -j "$(nproc)" >/dev/null || { echo "== asan build: FAILED"; status=1; }
 if [ -x "$asan/tessera-server" ]; then
   run unit-asan ctest --test-dir "$asan" --output-on-failure -j 2
-  run blackbox-asan env TESSERA_BIN="$PWD/$asan/tessera-server" \
+  run blackbox-asan env TESSERA_BIN="$PWD/$asan/tessera-server" TESSERA_TEST_THREADS=4 \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests
 fi
 

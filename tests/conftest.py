@@ -33,6 +33,8 @@ RUN_TESSERA_ONLY_ANYWAY = os.environ.get("TESSERA_TEST_RUN_TESSERA_ONLY") == "1"
 TESSERA_BIN = os.environ.get("TESSERA_BIN") or str(REPO / "build" / "tessera-server")
 REDIS_BIN = os.environ.get("REDIS_SERVER_BIN") or shutil.which("redis-server") or "/usr/bin/redis-server"
 
+# Shard threads of the servers the fixtures start (tests that need a given count pass it).
+DEFAULT_THREADS = int(os.environ.get("TESSERA_TEST_THREADS", "2"))
 START_TIMEOUT_S = 10.0
 STOP_GRACE_S = 5.0
 DEFAULT_TEST_TIMEOUT_S = 120
@@ -59,7 +61,8 @@ _LIVE = []
 class ServerProcess:
     """One server process (Tessera, or redis-server in reference mode)."""
 
-    def __init__(self, threads=2, extra_args=(), config_text=None, use_redis=None, name="server"):
+    def __init__(self, threads=None, extra_args=(), config_text=None, use_redis=None, name="server"):
+        threads = DEFAULT_THREADS if threads is None else threads
         self.use_redis = AGAINST_REDIS if use_redis is None else use_redis
         self.threads = threads
         self.extra_args = [str(a) for a in extra_args]
@@ -311,8 +314,8 @@ def _stop_and_report(request, s):
 
 @pytest.fixture(scope="module")
 def server(request):
-    """The server under test, shared by one test module (--threads 2)."""
-    s = ServerProcess(threads=2)
+    """The server under test, shared by one test module (--threads $TESSERA_TEST_THREADS, 2)."""
+    s = ServerProcess()
     s.restart_on_death = True
     s.start()
     yield s
@@ -327,7 +330,7 @@ def start_server():
     """
     started = []
 
-    def factory(threads=2, extra_args=(), config_text=None):
+    def factory(threads=None, extra_args=(), config_text=None):
         s = ServerProcess(threads=threads, extra_args=extra_args, config_text=config_text).start()
         started.append(s)
         return s
