@@ -245,3 +245,25 @@ def test_client_no_evict(rc):
     assert "e" not in e["flags"]
     assert rc.cmd("CLIENT", "NO-EVICT", "foo") == b"-ERR syntax error\r\n"
     assert rc.cmd("CLIENT", "NO-EVICT", "ON") == b"+OK\r\n"
+
+
+def test_write_pause_after_an_expired_all_pause_does_not_block_reads(server):
+    with server.raw() as admin, server.raw() as reader:
+        admin.cmd("SET", "pk", "v")
+        assert admin.cmd("CLIENT", "PAUSE", "100", "ALL") == b"+OK\r\n"
+        time.sleep(0.4)
+        assert admin.cmd("CLIENT", "PAUSE", "3000", "WRITE") == b"+OK\r\n"
+        try:
+            start = time.monotonic()
+            assert reader.cmd("GET", "pk") == b"$1\r\nv\r\n"
+            assert time.monotonic() - start < 1.0
+        finally:
+            assert admin.cmd("CLIENT", "UNPAUSE") == b"+OK\r\n"
+
+
+def test_client_info_line_is_complete_with_a_very_long_name(rc):
+    name = "n" * 1100
+    assert rc.cmd("CLIENT", "SETNAME", name) == b"+OK\r\n"
+    line = parse_reply(rc.cmd("CLIENT", "INFO"))[0]
+    assert (b" name=" + name.encode() + b" ") in line
+    assert line.rstrip().endswith(b"resp=2")

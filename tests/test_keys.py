@@ -384,3 +384,13 @@ def test_object_arity_and_help(rc):
     help_reply = parse_reply(rc.cmd("OBJECT", "HELP"))[0]
     assert isinstance(help_reply, list) and help_reply
     assert help_reply[0].startswith(b"OBJECT <subcommand>")
+
+
+def test_keys_pathological_glob_pattern_answers_quickly(rc):
+    # Exponential backtracking in glob matching would stall every shard (Redis CVE-2022-36021).
+    rc.cmd("SET", "a" * 40, "v")
+    pattern = "*a" * 14 + "*b"
+    start = time.monotonic()
+    assert rc.cmd("KEYS", pattern) == b"*0\r\n"
+    assert rc.cmd("SCAN", "0", "MATCH", pattern, "COUNT", "1000")[:4] == b"*2\r\n"
+    assert time.monotonic() - start < 2.0

@@ -58,3 +58,59 @@ def test_query_buffer_limit_closes_a_client_with_an_endless_request(start_server
     with srv.raw() as c:
         assert c.cmd("EXISTS", "k") == b":0\r\n"
         assert c.cmd("ECHO", "still here") == bulk("still here")
+
+
+def test_running_out_of_file_descriptors_neither_spins_nor_floods_the_log(tmp_path):
+    import resource
+    import subprocess
+
+    import conftest
+    port = conftest.free_port()
+    log = tmp_path / "server.log"
+
+    def low_fd_limit():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
+
+    argv = [conftest.TESSERA_BIN, "--port", str(port), "--bind", HOST, "--threads", "2"]
+    if conftest.AGAINST_REDIS:
+        argv = [conftest.REDIS_BIN, "--port", str(port), "--bind", HOST, "--save", "",
+                "--appendonly", "no"]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, preexec_fn=low_fd_limit)
+    socks = []
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                socket.create_connection((HOST, port), timeout=1).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline, "server did not start"
+                time.sleep(0.05)
+        # More clients than descriptors: the extra ones are refused or wait, nothing breaks.
+        for _ in range(60):
+            try:
+                socks.append(socket.create_connection((HOST, port), timeout=1))
+            except OSError:
+                pass
+        stat = open("/proc/%d/stat" % proc.pid).read().split()
+        ticks_before = int(stat[13]) + int(stat[14])
+        time.sleep(1.0)
+        stat = open("/proc/%d/stat" % proc.pid).read().split()
+        ticks = int(stat[13]) + int(stat[14]) - ticks_before
+        assert ticks < 50, "server burned %d ticks in 1 s while out of descriptors" % ticks
+        assert log.stat().st_size < 200_000, "log flooded: %d bytes" % log.stat().st_size
+        for s in socks:
+            s.close()
+        socks = []
+        time.sleep(0.5)
+        c = socket.create_connection((HOST, port), timeout=5)
+        c.sendall(b"PING\r\n")
+        assert c.recv(64) == b"+PONG\r\n"
+        c.close()
+        assert proc.poll() is None
+    finally:
+        for s in socks:
+            s.close()
+        proc.terminate()
+        proc.wait(10)

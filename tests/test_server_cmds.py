@@ -334,3 +334,16 @@ def test_info_errorstats_counts_error_replies_by_code(rc):
     assert "errorstat_ERR:count=3" in text
     stats = info_dict(parse_reply(rc.cmd("INFO", "stats"))[0])
     assert stats["total_error_replies"] == "3"
+
+
+def test_resetstat_does_not_corrupt_instantaneous_ops(rc):
+    for _ in range(2000):
+        rc.send_cmd("PING")
+    for _ in range(2000):
+        rc.read_reply()
+    time.sleep(0.3)
+    assert rc.cmd("CONFIG", "RESETSTAT") == b"+OK\r\n"
+    for _ in range(5):
+        time.sleep(0.15)
+        stats = info_dict(parse_reply(rc.cmd("INFO", "stats"))[0])
+        assert 0 <= int(stats["instantaneous_ops_per_sec"]) < 10_000_000

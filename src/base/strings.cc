@@ -135,8 +135,11 @@ std::optional<int64_t> ParseMemory(std::string_view s) {
 
 namespace {
 
+// `skip_longer` is Redis 7.0.9's fix for exponential backtracking (CVE-2022-36021): once the
+// rest of a pattern after '*' fails to match anywhere in the remaining string, no earlier '*'
+// can help by matching more, so every enclosing '*' loop gives up at once.
 bool GlobMatchImpl(const char* p, size_t plen, const char* s, size_t slen, bool nocase,
-                   int nesting) {
+                   bool* skip_longer, int nesting) {
   // Bound recursion on pathological patterns like Redis 7 does.
   if (nesting > 1000) return false;
   while (plen && slen) {
@@ -148,10 +151,13 @@ bool GlobMatchImpl(const char* p, size_t plen, const char* s, size_t slen, bool 
         }
         if (plen == 1) return true;
         while (slen) {
-          if (GlobMatchImpl(p + 1, plen - 1, s, slen, nocase, nesting + 1)) return true;
+          if (GlobMatchImpl(p + 1, plen - 1, s, slen, nocase, skip_longer, nesting + 1))
+            return true;
+          if (*skip_longer) return false;
           ++s;
           --slen;
         }
+        *skip_longer = true;
         return false;
       case '?':
         ++s;
@@ -236,7 +242,9 @@ bool GlobMatchImpl(const char* p, size_t plen, const char* s, size_t slen, bool 
 }  // namespace
 
 bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase) {
-  return GlobMatchImpl(pattern.data(), pattern.size(), str.data(), str.size(), nocase, 0);
+  bool skip_longer = false;
+  return GlobMatchImpl(pattern.data(), pattern.size(), str.data(), str.size(), nocase, &skip_longer,
+                       0);
 }
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {

@@ -45,4 +45,13 @@ TEST(Strings, GlobMatch) {
   EXPECT_FALSE(GlobMatch("a*b", "acd"));
 }
 
+TEST(Strings, GlobMatchIsNotExponential) {
+  // Without the early exit this takes hours (Redis CVE-2022-36021).
+  std::string pattern;
+  for (int i = 0; i < 30; ++i) pattern += "*a";
+  pattern += "*b";
+  EXPECT_FALSE(GlobMatch(pattern, std::string(60, 'a')));
+  EXPECT_TRUE(GlobMatch("*a*a*b", "aaxaab"));
+}
+
 }  // namespace tessera

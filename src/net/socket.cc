@@ -14,8 +14,7 @@
 
 namespace tessera {
 
-int ListenTcp(const std::string& bind_addr, int port, int backlog, bool reuse_port,
-              std::string* err) {
+int ListenTcp(const std::string& bind_addr, int port, int backlog, std::string* err) {
   addrinfo hints{}, *res = nullptr;
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -34,7 +33,6 @@ int ListenTcp(const std::string& bind_addr, int port, int backlog, bool reuse_po
   }
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
   if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, backlog) != 0) {
     *err = strerror(errno);
     close(fd);

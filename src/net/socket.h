@@ -6,8 +6,7 @@
 namespace tessera {
 
 // Returns a non-blocking listening socket bound to bind_addr:port, or -1 with *err set.
-int ListenTcp(const std::string& bind_addr, int port, int backlog, bool reuse_port,
-              std::string* err);
+int ListenTcp(const std::string& bind_addr, int port, int backlog, std::string* err);
 
 // "ip:port" of the peer / local end of a connected socket.
 std::string PeerAddress(int fd);

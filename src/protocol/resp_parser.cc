@@ -42,6 +42,7 @@ RespParser::Status RespParser::Fail(std::string msg) {
 }
 
 void RespParser::PushArg(std::string_view a) {
+  if (a.size() > kKeepArgBytes || argc_ >= kKeepArgs) large_args_ = true;
   if (argc_ == args_.size()) args_.emplace_back();
   args_[argc_++].assign(a.data(), a.size());
 }

@@ -35,6 +35,18 @@ class RespParser {
   size_t argc() const { return argc_; }
   const std::string& error() const { return error_; }
 
+  // Frees argument buffers grown past kKeepArgBytes by the last command, so one big request
+  // does not pin its memory for the life of the connection. Call after running a command.
+  void ReleaseLargeArgs() {
+    if (!large_args_) return;
+    for (auto& a : args_)
+      if (a.capacity() > kKeepArgBytes) std::string().swap(a);
+    if (args_.size() > kKeepArgs) args_.resize(kKeepArgs);
+    large_args_ = false;
+  }
+  static constexpr size_t kKeepArgBytes = 32 * 1024;
+  static constexpr size_t kKeepArgs = 1024;
+
   // Bytes still expected for the bulk being received, so the reader can size its buffer.
   int64_t pending_bulk() const { return bulk_len_; }
 
@@ -50,6 +62,7 @@ class RespParser {
   int64_t multibulk_left_ = 0;  // >0 while inside a multibulk request
   int64_t bulk_len_ = -1;       // >=0 once a bulk header was read
   std::string error_;
+  bool large_args_ = false;  // a big argument or many arguments since ReleaseLargeArgs
 };
 
 // Splits an inline line like Redis's sdssplitargs: spaces separate, "..." with \n \t \xHH

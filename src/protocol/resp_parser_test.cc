@@ -104,6 +104,19 @@ TEST(RespParser, HonoursMaxBulkLen) {
   EXPECT_EQ(ParseAll(q, "*1\r\n$10\r\n", &used), RespParser::Status::kIncomplete);
 }
 
+TEST(RespParser, ReleasesLargeArgumentBuffers) {
+  RespParser p;
+  size_t used;
+  std::string big(100000, 'x');
+  std::string in = "*2\r\n$3\r\nSET\r\n$100000\r\n" + big + "\r\n";
+  ASSERT_EQ(ParseAll(p, in, &used), RespParser::Status::kCommand);
+  EXPECT_GE(p.args()[1].capacity(), 100000u);
+  p.ReleaseLargeArgs();
+  EXPECT_LE(p.args()[1].capacity(), RespParser::kKeepArgBytes);
+  ASSERT_EQ(ParseAll(p, "*1\r\n$4\r\nPING\r\n", &used), RespParser::Status::kCommand);
+  EXPECT_EQ(Args(p), (std::vector<std::string>{"PING"}));
+}
+
 TEST(ReplyBuilder, Resp2AndResp3Forms) {
   std::string out;
   ReplyBuilder rb(&out, 2);

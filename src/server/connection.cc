@@ -75,8 +75,6 @@ void Connection::HandleRead() {
 }
 
 void Connection::ProcessInput() {
-  if (in_process_) return;
-  in_process_ = true;
   while (!closed_ && !inflight_ && !paused_ && !close_after_reply_) {
     size_t consumed = 0;
     auto st = parser_.Parse(rbuf_.view(), &consumed);
@@ -92,10 +90,10 @@ void Connection::ProcessInput() {
       break;
     }
     Dispatcher::Run(this, ArgList(parser_.args().data(), parser_.argc()));
+    parser_.ReleaseLargeArgs();
   }
   if (!closed_ && !inflight_) Dispatcher::SendBatch(this);
   rbuf_.ShrinkIfIdle(1 << 20);
-  in_process_ = false;
   ScheduleWrite();
 }
 
@@ -116,9 +114,7 @@ void Connection::Continue() {
   if (!stashed_.empty()) {
     std::vector<std::string> cmd = std::move(stashed_);
     stashed_.clear();
-    in_process_ = true;
     Dispatcher::Run(this, ArgList(cmd));
-    in_process_ = false;
   }
   if (!protocol_error_.empty()) {
     if (!batch_.cmds.empty()) Dispatcher::SendBatch(this);
@@ -130,13 +126,18 @@ void Connection::Continue() {
   ProcessInput();
 }
 
-void Connection::OnRemoteReply(const std::string& reply) {
+void Connection::OnRemoteReply(std::string reply) {
   inflight_ = false;
   if (closed_) {
     shard_->Bury(id_);
     return;
   }
-  wbuf_.append(reply);
+  if (wbuf_.size() == woff_) {
+    wbuf_.swap(reply);
+    woff_ = 0;
+  } else {
+    wbuf_.append(reply);
+  }
   Continue();
 }
 
@@ -162,6 +163,7 @@ void Connection::FlushWrites() {
     }
     woff_ += n;
     shard_->stats().net_output_bytes += n;
+    last_interaction_ms = NowMs();  // a client still receiving a big reply is not idle
   }
   if (closed_) return;
   if (OverHardLimit()) return Close();
@@ -229,18 +231,21 @@ std::string Connection::InfoLine(int64_t now_ms) const {
   if (events_ & EPOLLOUT) events += "w";
   size_t qbuf = rbuf_.size();
   size_t omem = wbuf_.size() - woff_;
-  char buf[1024];
-  snprintf(buf, sizeof(buf),
-           "id=%llu addr=%s laddr=%s fd=%d name=%s age=%lld idle=%lld flags=%s db=%d sub=0 "
-           "psub=0 ssub=0 multi=-1 qbuf=%zu qbuf-free=%zu argv-mem=0 multi-mem=0 rbs=%zu rbp=0 "
-           "obl=0 oll=0 omem=%zu tot-mem=%zu events=%s cmd=%s user=default redir=-1 resp=%d",
-           static_cast<unsigned long long>(id_), addr.c_str(), laddr.c_str(), fd_, name.c_str(),
-           static_cast<long long>((now_ms - created_ms) / 1000),
-           static_cast<long long>((now_ms - last_interaction_ms) / 1000), flags.c_str(), db, qbuf,
-           rbuf_.capacity() - qbuf, rbuf_.capacity(), omem,
-           sizeof(*this) + rbuf_.capacity() + wbuf_.capacity(), events.c_str(),
-           last_command ? last_command->name.c_str() : "NULL", resp);
-  return buf;
+  auto num = [](auto v) { return std::to_string(v); };
+  // Built piecewise: the name (and addresses) have no length limit.
+  std::string out;
+  out.reserve(384 + name.size());
+  out += "id=" + num(id_) + " addr=" + addr + " laddr=" + laddr + " fd=" + num(fd_) +
+         " name=" + name + " age=" + num((now_ms - created_ms) / 1000) +
+         " idle=" + num((now_ms - last_interaction_ms) / 1000) + " flags=" + flags +
+         " db=" + num(db) + " sub=0 psub=0 ssub=0 multi=-1 qbuf=" + num(qbuf) +
+         " qbuf-free=" + num(rbuf_.capacity() - qbuf) +
+         " argv-mem=0 multi-mem=0 rbs=" + num(rbuf_.capacity()) +
+         " rbp=0 obl=0 oll=0 omem=" + num(omem) +
+         " tot-mem=" + num(sizeof(*this) + rbuf_.capacity() + wbuf_.capacity()) +
+         " events=" + events + " cmd=" + (last_command ? last_command->name : "NULL") +
+         " user=default redir=-1 resp=" + num(resp);
+  return out;
 }
 
 }  // namespace tessera

@@ -30,7 +30,7 @@ class Connection : public IoHandler {
   // Closes once everything already queued for output has been written.
   void CloseAfterReply() { close_after_reply_ = true; }
   // A reply computed on another shard (or after an atomic operation) is back.
-  void OnRemoteReply(const std::string& reply);
+  void OnRemoteReply(std::string reply);
   // Re-runs a command held by CLIENT PAUSE once the pause is over.
   void ResumeFromPause();
   // Called by the shard before it sleeps: writes what ProcessInput queued.
@@ -93,7 +93,6 @@ class Connection : public IoHandler {
   uint32_t events_ = 1;           // epoll interest (EPOLLIN at first)
   bool inflight_ = false;         // waiting for another shard's reply
   bool paused_ = false;           // held by CLIENT PAUSE
-  bool in_process_ = false;
   int64_t obuf_soft_since_ms_ = 0;
   // A protocol error met while replies were still pending elsewhere; sent after them.
   std::string protocol_error_;

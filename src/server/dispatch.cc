@@ -43,8 +43,8 @@ bool ArityOk(const CommandSpec* spec, size_t argc) {
 }
 
 void PostReply(Server* server, int origin, uint64_t conn_id, std::string reply) {
-  server->shard(origin).loop().Post([conn_id, reply = std::move(reply)] {
-    if (Connection* c = CurrentShard()->FindConnection(conn_id)) c->OnRemoteReply(reply);
+  server->shard(origin).loop().Post([conn_id, reply = std::move(reply)]() mutable {
+    if (Connection* c = CurrentShard()->FindConnection(conn_id)) c->OnRemoteReply(std::move(reply));
   });
 }
 

@@ -77,17 +77,21 @@ void Server::RunAtomic(const std::vector<int>& shards, std::function<void()> bod
 }
 
 void Server::Pause(int64_t until_ms, bool all) {
-  // A new pause never shortens or weakens one in force (Redis keeps the stronger).
-  if (until_ms > pause_end_ms_.load()) pause_end_ms_.store(until_ms);
-  if (all)
-    pause_all_.store(true);
-  else if (pause_end_ms_.load() <= NowMs())
-    pause_all_.store(false);
+  // A pause still in force is only ever extended and strengthened (Redis keeps the later end
+  // and the stronger kind); an expired one no longer counts.
+  std::lock_guard<std::mutex> lock(pause_mu_);
+  int64_t old_end = pause_end_ms_.load();
+  bool active = old_end > NowMs();
+  pause_all_.store(all || (active && pause_all_.load()));
+  pause_end_ms_.store(active ? std::max(old_end, until_ms) : until_ms);
 }
 
 void Server::Unpause() {
-  pause_end_ms_.store(0);
-  pause_all_.store(false);
+  {
+    std::lock_guard<std::mutex> lock(pause_mu_);
+    pause_end_ms_.store(0);
+    pause_all_.store(false);
+  }
   for (auto& s : shards_) {
     Shard* sp = s.get();
     sp->loop().Post([sp] { sp->ResumePaused(); });
@@ -101,23 +105,34 @@ bool Server::IsPaused(uint32_t flags) const {
   return flags & (kCmdWrite | kCmdMayReplicate);
 }
 
+std::string Server::EnsureFdLimit(int64_t maxclients, int64_t* fitted) const {
+  const rlim_t reserved = 32 + 4 * shards_.size();
+  rlimit rl;
+  if (getrlimit(RLIMIT_NOFILE, &rl) != 0) return "";
+  rlim_t want = static_cast<rlim_t>(maxclients) + reserved;
+  if (rl.rlim_cur < want) {
+    rlimit raised = rl;
+    raised.rlim_cur = std::min(want, rl.rlim_max);
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) rl = raised;
+  }
+  if (rl.rlim_cur >= want) {
+    *fitted = maxclients;
+    return "";
+  }
+  *fitted = rl.rlim_cur > reserved ? static_cast<int64_t>(rl.rlim_cur - reserved) : 1;
+  return "You requested maxclients of " + std::to_string(maxclients) + " requiring at least " +
+         std::to_string(want) + " max file descriptors. Server can't set maximum open files to " +
+         std::to_string(want) + ": maxclients has been reduced to " + std::to_string(*fitted) +
+         " to compensate for low ulimit.";
+}
+
 void Server::RequestShutdown() { kill(getpid(), SIGTERM); }
 
 int Server::Run() {
-  // Room for maxclients sockets plus our own descriptors.
-  rlimit rl;
-  if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-    rlim_t want = static_cast<rlim_t>(config_.maxclients) + 32 + 4 * shards_.size();
-    if (rl.rlim_cur < want) {
-      rl.rlim_cur = std::min(want, rl.rlim_max);
-      setrlimit(RLIMIT_NOFILE, &rl);
-      getrlimit(RLIMIT_NOFILE, &rl);
-      if (rl.rlim_cur < want)
-        LOG_WARNING("Could not raise the open files limit to %llu; maxclients is effectively %llu",
-                    static_cast<unsigned long long>(want),
-                    static_cast<unsigned long long>(rl.rlim_cur - 32));
-    }
-  }
+  // Room for maxclients sockets plus our own descriptors; when the limit cannot be raised far
+  // enough, maxclients shrinks to fit, as Redis does.
+  std::string fd_err = EnsureFdLimit(config_.maxclients, &config_.maxclients);
+  if (!fd_err.empty()) LOG_WARNING("%s", fd_err.c_str());
   // Signals are taken by this thread only (sigwait below); shard threads inherit the mask.
   sigset_t set;
   sigemptyset(&set);
@@ -130,8 +145,8 @@ int Server::Run() {
   // one idle shard, and a second server on the same port fails to bind (as Redis does).
   std::string bind = config_.bind.substr(0, config_.bind.find(' '));
   std::string err;
-  int fd = ListenTcp(bind, static_cast<int>(config_.port), static_cast<int>(config_.tcp_backlog),
-                     false, &err);
+  int fd =
+      ListenTcp(bind, static_cast<int>(config_.port), static_cast<int>(config_.tcp_backlog), &err);
   if (fd < 0) {
     LOG_WARNING("Could not create server TCP listening socket %s:%lld: %s", bind.c_str(),
                 static_cast<long long>(config_.port), err.c_str());

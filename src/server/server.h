@@ -56,6 +56,10 @@ class Server {
   // True when a command with `flags` must wait (write-pause blocks writes, all-pause all).
   bool IsPaused(uint32_t cmd_flags) const;
 
+  // Raises RLIMIT_NOFILE for `maxclients` clients; sets *fitted to what fits (maxclients, or
+  // fewer when the limit cannot be raised, with a message saying so).
+  std::string EnsureFdLimit(int64_t maxclients, int64_t* fitted) const;
+
   // Begins shutdown (SHUTDOWN command / signals). Thread-safe.
   void RequestShutdown();
 
@@ -74,6 +78,7 @@ class Server {
   bool stopping_ = false;   // guarded by schedule_mu_: no new atomic operations once set
   std::atomic<uint64_t> next_client_id_{1};
   std::atomic<int64_t> connected_clients_{0};
+  std::mutex pause_mu_;  // serialises Pause/Unpause; IsPaused reads the atomics without it
   std::atomic<int64_t> pause_end_ms_{0};
   std::atomic<bool> pause_all_{false};
   int64_t start_time_ms_;

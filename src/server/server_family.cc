@@ -224,6 +224,15 @@ void ConfigSet(CommandContext& ctx) {
       return ctx.rb.Error("ERR CONFIG SET failed (possibly related to argument '" + ctx.arg(i) +
                           "') - " + err);
   }
+  if (next.maxclients != ctx.server->config().maxclients) {
+    int64_t fitted;
+    ctx.server->EnsureFdLimit(next.maxclients, &fitted);
+    if (fitted < next.maxclients)
+      return ctx.rb.Error(
+          "ERR CONFIG SET failed (possibly related to argument 'maxclients') - The operating "
+          "system is not able to handle the specified number of clients, try with " +
+          std::to_string(fitted));
+  }
   // Every shard is parked (Route::kAll), so replacing the settings is race-free.
   ctx.server->config() = std::move(next);
   ApplyRuntimeEffects(ctx.server->config());

@@ -73,8 +73,19 @@ void Shard::Accept() {
   for (int i = 0; i < 64; ++i) {
     int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
-      if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+      if (errno == EMFILE || errno == ENFILE) {
+        // Out of descriptors: the pending connection stays queued and the listener would fire
+        // again at once, so stop watching it until the next cron tick.
+        loop_.Remove(listen_fd_);
+        listener_paused_ = true;
+        int64_t now = NowMs();
+        if (now - last_accept_warning_ms_ > 1000) {
+          last_accept_warning_ms_ = now;
+          LOG_WARNING("Accepting client connection: %s", strerror(errno));
+        }
+      } else if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
         LOG_WARNING("Accepting client connection: %s", strerror(errno));
+      }
       return;
     }
     ++stats_.connections_received;
@@ -165,6 +176,10 @@ void Shard::SampleOps(int64_t now_ms) {
   }
   int64_t dt = now_ms - ops_sample_ms_;
   if (dt <= 0) return;
+  if (stats_.commands_processed < ops_sample_count_) {  // CONFIG RESETSTAT: start over
+    ops_sample_count_ = stats_.commands_processed;
+    std::fill(std::begin(ops_samples_), std::end(ops_samples_), 0);
+  }
   uint64_t ops = stats_.commands_processed - ops_sample_count_;
   ops_samples_[ops_sample_idx_++ % 16] = ops * 1000 / dt;
   ops_sample_ms_ = now_ms;
@@ -175,6 +190,10 @@ void Shard::SampleOps(int64_t now_ms) {
 }
 
 void Shard::Cron() {
+  if (listener_paused_) {
+    listener_paused_ = false;
+    loop_.Add(listen_fd_, EPOLLIN | EPOLLEXCLUSIVE, listener_.get());
+  }
   SampleOps(NowMs());
   ActiveExpire();
   for (auto& db : dbs_) db->RehashStep(100);

@@ -98,6 +98,8 @@ class Shard {
   std::mt19937_64 rng_;
   std::unique_ptr<Listener> listener_;
   int listen_fd_ = -1;
+  bool listener_paused_ = false;  // out of descriptors: not accepting until the next tick
+  int64_t last_accept_warning_ms_ = 0;
   std::thread thread_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
   std::vector<std::unique_ptr<Connection>> graveyard_;
