@@ -4,7 +4,7 @@
 set -euo pipefail
 PACKAGES=(
   build-essential make cmake pkg-config
-  libgtest-dev libmimalloc-dev
+  libgtest-dev libmimalloc-dev liburing-dev
   python3 python3-pytest python3-redis
   redis-server redis-tools
 )

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: the gtest unit tests (ctest) and the black-box pytest suite against the
-# release binary with 1, 2 and 4 shard threads (no-hop path, cross-shard paths), then both again
+# release binary with 1, 2 and 4 shard threads (no-hop path, cross-shard paths) and with the
+# io_uring engine, then both again
 # against an AddressSanitizer + UBSan build with 4 threads (a crash, a leak or undefined
 # behaviour fails the run). Ends with one summary line: "test: N passed, M failed".
 set -uo pipefail
@@ -25,6 +26,8 @@ for t in 1 2 4; do
   run "blackbox-threads$t" env TESSERA_BIN="$PWD/$build/tessera-server" TESSERA_TEST_THREADS=$t \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests
 done
+run blackbox-io_uring env TESSERA_BIN="$PWD/$build/tessera-server" TESSERA_TEST_IO_ENGINE=io_uring \
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider tests
 
 echo "== building $asan (AddressSanitizer + UndefinedBehaviorSanitizer)"
 cmake -S . -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DTESSERA_SANITIZE=ON >/dev/null &&

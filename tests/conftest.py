@@ -35,6 +35,8 @@ REDIS_BIN = os.environ.get("REDIS_SERVER_BIN") or shutil.which("redis-server") o
 
 # Shard threads of the servers the fixtures start (tests that need a given count pass it).
 DEFAULT_THREADS = int(os.environ.get("TESSERA_TEST_THREADS", "2"))
+# The event-loop engine of the Tessera servers the fixtures start (epoll or io_uring).
+IO_ENGINE = os.environ.get("TESSERA_TEST_IO_ENGINE", "")
 START_TIMEOUT_S = 10.0
 STOP_GRACE_S = 5.0
 DEFAULT_TEST_TIMEOUT_S = 120
@@ -94,6 +96,8 @@ class ServerProcess:
             if self.config_path:
                 argv.append(self.config_path)
             argv += ["--port", str(port), "--bind", HOST, "--threads", str(self.threads)]
+            if IO_ENGINE:
+                argv += ["--io-engine", IO_ENGINE]
             argv += self.extra_args
         return argv
 

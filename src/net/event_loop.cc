@@ -1,4 +1,4 @@
-// epoll loop with eventfd wake-ups.
+// Event loop over a Poller (epoll or io_uring) with eventfd wake-ups.
 #include "net/event_loop.h"
 
 #include <sys/epoll.h>
@@ -17,33 +17,25 @@ namespace {
 IoHandler* const kWakeTag = reinterpret_cast<IoHandler*>(1);
 }  // namespace
 
-EventLoop::EventLoop() {
-  epfd_ = epoll_create1(EPOLL_CLOEXEC);
+EventLoop::EventLoop(std::unique_ptr<Poller> poller) : poller_(std::move(poller)) {
+  if (!poller_) poller_ = MakeEpollPoller();
   wakefd_ = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (epfd_ < 0 || wakefd_ < 0) throw std::runtime_error("epoll/eventfd creation failed");
+  if (wakefd_ < 0) throw std::runtime_error("eventfd creation failed");
   Add(wakefd_, EPOLLIN, kWakeTag);
 }
 
 EventLoop::~EventLoop() {
+  poller_.reset();
   close(wakefd_);
-  close(epfd_);
 }
 
-bool EventLoop::Add(int fd, uint32_t events, IoHandler* h) {
-  epoll_event ev{};
-  ev.events = events;
-  ev.data.ptr = h;
-  return epoll_ctl(epfd_, EPOLL_CTL_ADD, fd, &ev) == 0;
-}
+bool EventLoop::Add(int fd, uint32_t events, IoHandler* h) { return poller_->Add(fd, events, h); }
 
 bool EventLoop::Modify(int fd, uint32_t events, IoHandler* h) {
-  epoll_event ev{};
-  ev.events = events;
-  ev.data.ptr = h;
-  return epoll_ctl(epfd_, EPOLL_CTL_MOD, fd, &ev) == 0;
+  return poller_->Modify(fd, events, h);
 }
 
-void EventLoop::Remove(int fd) { epoll_ctl(epfd_, EPOLL_CTL_DEL, fd, nullptr); }
+void EventLoop::Remove(int fd) { poller_->Remove(fd); }
 
 void EventLoop::Post(Task t) {
   tasks_.Push(std::move(t));
@@ -72,9 +64,16 @@ void EventLoop::Stop() {
 
 void EventLoop::Run(const std::function<int()>& tick_ms, const std::function<void()>& tick,
                     const std::function<void()>& before_sleep) {
-  constexpr int kMaxEvents = 256;
-  epoll_event events[kMaxEvents];
   int64_t next_tick = MonotonicMs() + tick_ms();
+  auto dispatch = [this](IoHandler* h, uint32_t events) {
+    if (h == kWakeTag) {
+      uint64_t v;
+      ssize_t r = read(wakefd_, &v, sizeof(v));
+      (void)r;
+      return;
+    }
+    h->OnEvent(events);
+  };
   while (!stop_.load(std::memory_order_relaxed)) {
     RunTasks();
     int64_t now = MonotonicMs();
@@ -88,22 +87,9 @@ void EventLoop::Run(const std::function<int()>& tick_ms, const std::function<voi
     sleeping_.store(true, std::memory_order_seq_cst);
     std::atomic_thread_fence(std::memory_order_seq_cst);
     if (!tasks_.Empty()) timeout = 0;
-    int n = epoll_wait(epfd_, events, kMaxEvents, timeout);
+    bool ok = poller_->Wait(timeout, dispatch);
     sleeping_.store(false, std::memory_order_relaxed);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      break;
-    }
-    for (int i = 0; i < n; ++i) {
-      IoHandler* h = static_cast<IoHandler*>(events[i].data.ptr);
-      if (h == kWakeTag) {
-        uint64_t v;
-        ssize_t r = read(wakefd_, &v, sizeof(v));
-        (void)r;
-        continue;
-      }
-      h->OnEvent(events[i].events);
-    }
+    if (!ok) break;
   }
   // Run what was already queued: another shard may be waiting for us inside an atomic
   // operation that was posted before the stop.

@@ -1,4 +1,5 @@
-// A per-thread epoll event loop with a cross-thread task queue and a periodic tick.
+// A per-thread event loop (epoll, or io_uring where the kernel has it) with a cross-thread
+// task queue and a periodic tick.
 //
 // Other threads hand work to the loop with Post(); tasks run on the loop thread between I/O
 // events, never inside an I/O handler, so a task sees every connection of the loop in a
@@ -9,8 +10,10 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <memory>
 
 #include "net/mpsc_queue.h"
+#include "net/poller.h"
 
 namespace tessera {
 
@@ -25,7 +28,8 @@ class EventLoop {
  public:
   using Task = std::function<void()>;
 
-  EventLoop();
+  // `poller` picks the readiness engine; nullptr means epoll.
+  explicit EventLoop(std::unique_ptr<Poller> poller = nullptr);
   ~EventLoop();
   EventLoop(const EventLoop&) = delete;
   EventLoop& operator=(const EventLoop&) = delete;
@@ -47,10 +51,12 @@ class EventLoop {
   // Thread-safe.
   void Stop();
 
+  const char* engine() const { return poller_->name(); }
+
  private:
   void Wake();
 
-  int epfd_;
+  std::unique_ptr<Poller> poller_;
   int wakefd_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> sleeping_{false};

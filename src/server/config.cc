@@ -336,7 +336,7 @@ const std::vector<Setting>& Settings() {
     s.push_back(StrSetting("appendonly", &Config::appendonly, false, {"no"}));
     s.push_back(StrSetting("save", &Config::save, true));
     s.back().nargs = -1;
-    s.push_back(StrSetting("io-engine", &Config::io_engine, false, {"epoll"}));
+    s.push_back(StrSetting("io-engine", &Config::io_engine, false, {"epoll", "io_uring"}));
     s.push_back(StrSetting("daemonize", &Config::daemonize, false, {"no"}));
     s.push_back(StrSetting("pidfile", &Config::pidfile, false));
     s.push_back(StrSetting("protected-mode", &Config::protected_mode, true, {"yes", "no"}));

@@ -121,7 +121,7 @@ void Server_(InfoWriter& w, CommandContext& ctx) {
   w.Field("os", std::string(u.sysname) + " " + u.release + " " + u.machine);
   w.Field("arch_bits", "64");
   w.Field("monotonic_clock", "POSIX clock_gettime");
-  w.Field("multiplexing_api", "epoll");
+  w.Field("multiplexing_api", s.shard(0).loop().engine());
   w.Field("atomicvar_api", "c11-builtin");
   w.Field("gcc_version", std::to_string(__GNUC__) + "." + std::to_string(__GNUC_MINOR__) + "." +
                              std::to_string(__GNUC_PATCHLEVEL__));

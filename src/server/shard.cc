@@ -31,9 +31,23 @@ class Shard::Listener : public IoHandler {
   Shard* shard_;
 };
 
+namespace {
+
+std::unique_ptr<Poller> MakePoller(const std::string& engine) {
+  if (engine == "io_uring") {
+    std::string err;
+    if (auto p = MakeUringPoller(&err)) return p;
+    LOG_WARNING("io-engine io_uring is not available here (%s); using epoll", err.c_str());
+  }
+  return MakeEpollPoller();
+}
+
+}  // namespace
+
 Shard::Shard(Server* server, int index, int num_dbs)
     : server_(server),
       index_(index),
+      loop_(MakePoller(server->config().io_engine)),
       rng_(std::random_device{}() ^ (index * 0x9e3779b97f4a7c15ull)) {
   for (int i = 0; i < num_dbs; ++i) dbs_.push_back(std::make_unique<Db>());
   stats_.commands.resize(Registry().all().size());
