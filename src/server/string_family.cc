@@ -310,6 +310,15 @@ void SetRange(CommandContext& ctx) {
   ctx.rb.Integer(static_cast<int64_t>(s.size()));
 }
 
+// Replaces the value of `e` (keeping its TTL, as counters do), or adds `key` when e is null.
+void Store(CommandContext& ctx, const std::string& key, Entry* e, Value v) {
+  if (e)
+    e->value = std::move(v);
+  else
+    ctx.DbFor(key).Add(key, std::move(v));
+  ctx.Dirty(key);
+}
+
 void IncrDecr(CommandContext& ctx, int64_t incr) {
   const std::string& key = ctx.arg(1);
   Entry* e = ctx.LookupWrite(key);
@@ -328,11 +337,7 @@ void IncrDecr(CommandContext& ctx, int64_t incr) {
       (incr > 0 && value > 0 && incr > INT64_MAX - value))
     return ctx.rb.Error("ERR increment or decrement would overflow");
   value += incr;
-  if (e)
-    e->value = Value::FromInt(value);
-  else
-    ctx.DbFor(key).Add(key, Value::FromInt(value));
-  ctx.Dirty(key);
+  Store(ctx, key, e, Value::FromInt(value));
   ctx.rb.Integer(value);
 }
 
@@ -366,11 +371,7 @@ void IncrByFloat(CommandContext& ctx) {
   if (std::isnan(value) || std::isinf(value))
     return ctx.rb.Error("ERR increment would produce NaN or Infinity");
   std::string s = FormatLongDoubleHuman(value);
-  if (e)
-    e->value = Value::FromString(s);
-  else
-    ctx.DbFor(key).Add(key, Value::FromString(s));
-  ctx.Dirty(key);
+  Store(ctx, key, e, Value::FromString(s));
   ctx.rb.Bulk(s);
 }
 
