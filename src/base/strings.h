@@ -33,8 +33,17 @@ std::optional<int64_t> ParseMemory(std::string_view s);
 // Glob-style matching as Redis's stringmatchlen: * ? [abc] [^a] [a-z] and \ escapes.
 bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase = false);
 
-// ASCII case-insensitive equality.
-bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+// ASCII case-insensitive equality (no locale: command names and options are ASCII).
+inline bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    unsigned char x = static_cast<unsigned char>(a[i]), y = static_cast<unsigned char>(b[i]);
+    if (x == y) continue;
+    unsigned char lx = x | 0x20;
+    if (lx != (y | 0x20) || lx < 'a' || lx > 'z') return false;
+  }
+  return true;
+}
 
 std::string ToLower(std::string_view s);
 

@@ -45,6 +45,15 @@ TEST(Strings, GlobMatch) {
   EXPECT_FALSE(GlobMatch("a*b", "acd"));
 }
 
+TEST(Strings, EqualsIgnoreCaseIsAsciiOnly) {
+  EXPECT_TRUE(EqualsIgnoreCase("GeT", "get"));
+  EXPECT_TRUE(EqualsIgnoreCase("", ""));
+  EXPECT_FALSE(EqualsIgnoreCase("get", "ge"));
+  EXPECT_FALSE(EqualsIgnoreCase("a@", "a`"));  // '@' | 0x20 == '`' but neither is a letter
+  EXPECT_FALSE(EqualsIgnoreCase("[", "{"));
+  EXPECT_TRUE(EqualsIgnoreCase("x-1", "X-1"));
+}
+
 TEST(Strings, GlobMatchIsNotExponential) {
   // Without the early exit this takes hours (Redis CVE-2022-36021).
   std::string pattern;

@@ -62,6 +62,7 @@ class Connection : public IoHandler {
   int64_t created_ms = 0;
   int64_t last_interaction_ms = 0;
   const CommandSpec* last_command = nullptr;  // for CLIENT LIST's cmd=
+  const CommandSpec* last_lookup = nullptr;   // dispatch's one-entry lookup cache
 
  private:
   friend class Dispatcher;

@@ -92,7 +92,12 @@ namespace {
 
 // Looks the command up and checks it; on failure returns nullptr with `*err` set.
 const CommandSpec* Resolve(Connection* conn, ArgList args, std::string* err) {
-  const CommandSpec* spec = Registry().Find(args[0]);
+  // Pipelines usually repeat one command: try the connection's previous one first.
+  const CommandSpec* spec = conn->last_lookup;
+  if (!spec || !EqualsIgnoreCase(spec->name, args[0])) {
+    spec = Registry().Find(args[0]);
+    conn->last_lookup = spec;
+  }
   if (!spec) {
     *err = UnknownCommandError(args);
     return nullptr;
