@@ -534,7 +534,9 @@ class RandomCommands:
             (2, lambda: C("COPY", k(), k(), *rng.choice([(), ("REPLACE",), ("DB", "1"), ("DB", "1", "REPLACE")]))),
             (1, lambda: C("MOVE", k(), rng.choice(["0", "1", "2"]))),
             (1, lambda: C("SELECT", rng.choice(["0", "0", "1", "2"]))),
-            (1, lambda: C("DBSIZE")),
+            # DBSIZE counts keys whose (past) EXAT time has come until active expiry removes
+            # them, at a moment that differs between the two servers: sent, not compared.
+            (1, lambda: C("DBSIZE", mode="skip")),
             (1, lambda: C("KEYS", rng.choice(["*", "k*", "?0", "n[01]"]), mode="sorted")),
             (3, lambda: C("EXPIRE", k(), str(self.rel_ms() // 1000), *self.expire_opts())),
             (2, lambda: C("PEXPIRE", k(), str(self.rel_ms()), *self.expire_opts())),
