@@ -88,9 +88,4 @@ void ReplyBuilder::BigNumber(std::string_view digits) {
 
 void ReplyBuilder::AttributeHeader(size_t n) { Header('|', static_cast<int64_t>(n)); }
 
-void ReplyBuilder::BulkArray(std::initializer_list<std::string_view> items) {
-  ArrayHeader(items.size());
-  for (auto s : items) Bulk(s);
-}
-
 }  // namespace tessera

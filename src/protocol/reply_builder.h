@@ -34,7 +34,6 @@ class ReplyBuilder {
   void Verbatim(std::string_view s);        // RESP3 "=txt:", RESP2 bulk
   void BigNumber(std::string_view digits);  // RESP3 '(', RESP2 bulk
   void AttributeHeader(size_t n);           // RESP3 '|'; RESP2 has no attributes (caller skips)
-  void BulkArray(std::initializer_list<std::string_view> items);
 
  private:
   void Header(char c, int64_t n);

@@ -132,7 +132,8 @@ TEST(ReplyBuilder, Resp2AndResp3Forms) {
   rb.MapHeader(1);
   rb.Double(1.5);
   rb.Bool(true);
-  EXPECT_EQ(out, "_\r\n%1\r\n,1.5\r\n#t\r\n");
+  rb.NullArray();
+  EXPECT_EQ(out, "_\r\n%1\r\n,1.5\r\n#t\r\n_\r\n");
 }
 
 }  // namespace tessera

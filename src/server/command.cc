@@ -73,11 +73,6 @@ std::vector<int> CommandSpec::KeyPositions(ArgList args) const {
   return out;
 }
 
-std::string CommandSpec::parent_name() const {
-  size_t bar = name.find('|');
-  return bar == std::string::npos ? name : name.substr(0, bar);
-}
-
 uint32_t CommandRegistry::HashName(std::string_view lower) {
   uint32_t h = 2166136261u;
   for (char c : lower) h = (h ^ static_cast<uint8_t>(c)) * 16777619u;

@@ -85,9 +85,6 @@ struct CommandSpec {
 
   // Key argument positions for this invocation.
   std::vector<int> KeyPositions(ArgList args) const;
-  // The name Redis prints in errors and stats: "get", "config|get".
-  const std::string& full_name() const { return name; }
-  std::string parent_name() const;
 };
 
 class CommandRegistry {
