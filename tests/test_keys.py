@@ -252,6 +252,15 @@ def test_scan_type_filters(rc):
 def test_scan_empty_db_iterates_to_nothing(rc):
     assert scan_all(rc) == []
     assert scan_all(rc, "MATCH", "*", "COUNT", "5") == []
+    # Like Redis, an empty keyspace ends the iteration on the first call (on every shard count).
+    assert rc.cmd("SCAN", "0") == b"*2\r\n$1\r\n0\r\n*0\r\n"
+
+
+def test_scan_skips_empty_shards_but_finds_every_key(rc):
+    keys = ["{t%d}k" % i for i in range(3)]  # a few keys, likely on few shards
+    for k in keys:
+        rc.cmd("SET", k, "v")
+    assert sorted(scan_all(rc)) == sorted(k.encode() for k in keys)
 
 
 def test_scan_errors(rc):

@@ -18,12 +18,14 @@ void Db::Expire(Entry* e) {
   ++expired_;
   RemoveVolatile(e);
   Entry* taken = table_.Unlink(e->key());
+  Publish();
   Entry::Destroy(taken);
 }
 
 Entry* Db::Add(std::string_view key, Value v) {
   Entry* e = Entry::Create(key, std::move(v));
   table_.Insert(e);
+  Publish();
   return e;
 }
 
@@ -45,11 +47,13 @@ bool Db::Delete(std::string_view key) {
 Entry* Db::Take(std::string_view key) {
   Entry* e = table_.Unlink(key);
   if (e) RemoveVolatile(e);
+  Publish();
   return e;
 }
 
 void Db::Put(Entry* e) {
   table_.Insert(e);
+  Publish();
   if (e->has_expire()) AddVolatile(e);
 }
 
@@ -80,6 +84,7 @@ void Db::RemoveVolatile(Entry* e) {
 
 void Db::Clear() {
   table_.Clear();
+  Publish();
   volatile_.clear();
   avg_ttl_ = 0;
 }

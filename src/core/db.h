@@ -5,6 +5,7 @@
 // with a TTL, Redis's algorithm). `now_ms` is passed in so a whole command sees one clock.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <string_view>
@@ -21,6 +22,9 @@ class Db {
   Db& operator=(const Db&) = delete;
 
   size_t size() const { return table_.size(); }
+  // The key count as last published by the owning thread; other threads may read it without
+  // parking the shard (e.g. SCAN skipping shards that are empty).
+  size_t published_size() const { return published_size_.load(std::memory_order_relaxed); }
   size_t expires_count() const { return volatile_.size(); }
 
   // The live entry for `key`, or nullptr (an expired entry is deleted on the way).
@@ -61,11 +65,13 @@ class Db {
   void AddVolatile(Entry* e);
   void RemoveVolatile(Entry* e);
   void Expire(Entry* e);
+  void Publish() { published_size_.store(table_.size(), std::memory_order_relaxed); }
 
   KeyTable table_;
   std::vector<Entry*> volatile_;
   int64_t avg_ttl_ = 0;
   uint64_t expired_ = 0;
+  std::atomic<size_t> published_size_{0};
 };
 
 }  // namespace tessera

@@ -284,15 +284,19 @@ void Scan(CommandContext& ctx) {
     out.push_back(std::move(k));
   }
 
-  // This shard done: the next call starts the next shard (its inner cursor 0), and "0" ends
-  // the iteration after the last shard.
-  uint64_t next;
-  if (inner != 0)
+  // This shard done: the next call starts the next non-empty shard (its inner cursor 0), and
+  // "0" ends the iteration after the last one. A shard that is empty now holds no key that was
+  // present for the whole iteration, so skipping it keeps SCAN's guarantee.
+  uint64_t next = 0;
+  if (inner != 0) {
     next = inner * n + shard_idx;
-  else if (shard_idx + 1 < n)
-    next = shard_idx + 1;
-  else
-    next = 0;
+  } else {
+    for (uint64_t j = shard_idx + 1; j < n; ++j)
+      if (ctx.server->shard(static_cast<int>(j)).db(ctx.db_index).published_size() > 0) {
+        next = j;
+        break;
+      }
+  }
 
   ctx.rb.ArrayHeader(2);
   ctx.rb.Bulk(std::to_string(next));
