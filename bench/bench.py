@@ -366,21 +366,24 @@ def cmd_run(a):
     lines.append("- CPU µs/op resolution (1 clock tick / N): %s"
                  % ", ".join("%.3f µs at P%d" % (1e6 / CLK_TCK / n_for[p], p) for p in pipelines))
     lines.append("")
-    lines.append("| test | P | redis ops/s | tessera ops/s | ops ratio (T/R) | redis CPU µs/op | tessera CPU µs/op | CPU ratio (T/R) |")
-    lines.append("|------|--:|------------:|--------------:|----------------:|----------------:|------------------:|----------------:|")
+    lines.append("| test | P | redis ops/s | tessera ops/s | ops ratio (T/R) | redis CPU µs/op | tessera CPU µs/op | CPU ratio (T/R) | redis p99 ms | tessera p99 ms | p99 ratio (T/R) |")
+    lines.append("|------|--:|------------:|--------------:|----------------:|----------------:|------------------:|----------------:|-------------:|---------------:|----------------:|")
     for t in tests:
         for p in pipelines:
             if t in unsupported:
-                lines.append("| %s | %d | n/a | n/a | unsupported | | | |" % (t, p))
+                lines.append("| %s | %d | n/a | n/a | unsupported | | | | | | |" % (t, p))
                 continue
             rr, tr = med(t, p, "redis", "rps"), med(t, p, "tessera", "rps")
             rc, tc = med(t, p, "redis", "cpu_us_per_op"), med(t, p, "tessera", "cpu_us_per_op")
+            r99, t99 = med(t, p, "redis", "p99_ms"), med(t, p, "tessera", "p99_ms")
             rows.append({"test": t, "P": p, "redis_rps": rr, "tessera_rps": tr,
                          "rps_ratio": ratio(tr, rr), "redis_cpu_us_per_op": rc,
-                         "tessera_cpu_us_per_op": tc, "cpu_ratio": ratio(tc, rc)})
-            lines.append("| %s | %d | %s | %s | %s | %s | %s | %s |"
+                         "tessera_cpu_us_per_op": tc, "cpu_ratio": ratio(tc, rc),
+                         "redis_p99_ms": r99, "tessera_p99_ms": t99, "p99_ratio": ratio(t99, r99)})
+            lines.append("| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s | %s |"
                          % (t, p, fmt_int(rr), fmt_int(tr), fmt_f(ratio(tr, rr)),
-                            fmt_f(rc, 3), fmt_f(tc, 3), fmt_f(ratio(tc, rc))))
+                            fmt_f(rc, 3), fmt_f(tc, 3), fmt_f(ratio(tc, rc)),
+                            fmt_f(r99, 3), fmt_f(t99, 3), fmt_f(ratio(t99, r99))))
     lines.append("")
     mem = {}
     for srv in servers:
