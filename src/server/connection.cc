@@ -75,26 +75,48 @@ void Connection::HandleRead() {
 }
 
 void Connection::ProcessInput() {
-  while (!closed_ && !inflight_ && !paused_ && !close_after_reply_) {
+  while (!closed_ && blocking_slot_ == 0 && !paused_ && !close_after_reply_) {
     size_t consumed = 0;
     auto st = parser_.Parse(rbuf_.view(), &consumed);
     rbuf_.Consume(consumed);
     if (st == RespParser::Status::kIncomplete) break;
     if (st == RespParser::Status::kError) {
-      // Replies to the commands before the bad one must go out first.
-      if (!batch_.cmds.empty()) Dispatcher::SendBatch(this);
-      if (inflight_)
-        protocol_error_ = parser_.error();
-      else
-        ProtocolError(parser_.error());
+      // The error reply queues behind the replies still pending for earlier commands.
+      Dispatcher::SendBatch(this);
+      ProtocolError(parser_.error());
       break;
     }
     Dispatcher::Run(this, ArgList(parser_.args().data(), parser_.argc()));
     parser_.ReleaseLargeArgs();
   }
-  if (!closed_ && !inflight_) Dispatcher::SendBatch(this);
+  if (!closed_) Dispatcher::SendBatch(this);
   rbuf_.ShrinkIfIdle(1 << 20);
   ScheduleWrite();
+}
+
+std::string* Connection::ReplyTarget() {
+  if (slots_.empty()) return &wbuf_;
+  if (!slots_.back().ready) slots_.push_back(Slot{0, true, std::string()});
+  return &slots_.back().data;
+}
+
+uint64_t Connection::ReserveSlot() {
+  slots_.push_back(Slot{++next_slot_, false, std::string()});
+  ++inflight_;
+  return next_slot_;
+}
+
+void Connection::ReleaseSlots() {
+  while (!slots_.empty() && slots_.front().ready) {
+    std::string& data = slots_.front().data;
+    if (wbuf_.size() == woff_) {
+      wbuf_.swap(data);
+      woff_ = 0;
+    } else {
+      wbuf_.append(data);
+    }
+    slots_.pop_front();
+  }
 }
 
 bool Connection::OverHardLimit() const {
@@ -116,29 +138,27 @@ void Connection::Continue() {
     stashed_.clear();
     Dispatcher::Run(this, ArgList(cmd));
   }
-  if (!protocol_error_.empty()) {
-    if (!batch_.cmds.empty()) Dispatcher::SendBatch(this);
-    if (inflight_) return;
-    ProtocolError(protocol_error_);
-    protocol_error_.clear();
-    return ScheduleWrite();
-  }
   ProcessInput();
 }
 
-void Connection::OnRemoteReply(std::string reply) {
-  inflight_ = false;
+void Connection::OnRemoteReply(uint64_t slot, std::string reply) {
+  --inflight_;
   if (closed_) {
-    shard_->Bury(id_);
+    if (inflight_ == 0) shard_->Bury(id_);
     return;
   }
-  if (wbuf_.size() == woff_) {
-    wbuf_.swap(reply);
-    woff_ = 0;
-  } else {
-    wbuf_.append(reply);
+  for (Slot& s : slots_)
+    if (s.id == slot) {
+      s.data = std::move(reply);
+      s.ready = true;
+      break;
+    }
+  ReleaseSlots();
+  if (slot == blocking_slot_) {
+    blocking_slot_ = 0;
+    return Continue();
   }
-  Continue();
+  ScheduleWrite();
 }
 
 void Connection::ResumeFromPause() {
@@ -148,7 +168,7 @@ void Connection::ResumeFromPause() {
 }
 
 void Connection::ProtocolError(const std::string& msg) {
-  ReplyBuilder(&wbuf_).Error("ERR " + msg);
+  ReplyBuilder(ReplyTarget()).Error("ERR " + msg);
   close_after_reply_ = true;
 }
 
@@ -173,7 +193,8 @@ void Connection::FlushWrites() {
     else
       wbuf_.clear();
     woff_ = 0;
-    if (close_after_reply_ || (eof_ && !inflight_ && !paused_)) {
+    // Close once nothing is owed: every pending slot filled and written.
+    if ((close_after_reply_ || (eof_ && !paused_)) && inflight_ == 0 && slots_.empty()) {
       Close();
       return;
     }
@@ -203,7 +224,7 @@ void Connection::Close() {
 
 void Connection::CheckLimits(int64_t now_ms) {
   const Config& cfg = shard_->server().config();
-  if (cfg.timeout > 0 && !inflight_ && !paused_ &&
+  if (cfg.timeout > 0 && inflight_ == 0 && !paused_ &&
       now_ms - last_interaction_ms > cfg.timeout * 1000) {
     Close();
     return;

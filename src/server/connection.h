@@ -1,11 +1,17 @@
 // A client connection on its shard's thread: reads and parses requests, runs them through
 // dispatch (inline, on another shard, or atomically on several) and writes replies in request
-// order. While a command runs elsewhere the connection is suspended: it keeps reading, but
-// parses nothing more until the reply is back, so pipelined replies never reorder. Runs of
-// pipelined commands bound for the same other shard travel there as one batch.
+// order.
+//
+// Runs of pipelined commands bound for the same other shard travel there as one batch, and
+// parsing goes on meanwhile: the batch holds a reply slot in `slots_`, later replies queue
+// behind it, and slots are released to the output strictly in order as they fill. Commands
+// after a batch never depend on it (a single-shard batch touches only its shard, whose queue is
+// FIFO, and anything reaching that shard later queues behind it). An atomic multi-shard
+// operation, which may touch the local shard too, blocks parsing until it is done.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <vector>
 
@@ -29,8 +35,10 @@ class Connection : public IoHandler {
   void Close();
   // Closes once everything already queued for output has been written.
   void CloseAfterReply() { close_after_reply_ = true; }
-  // A reply computed on another shard (or after an atomic operation) is back.
-  void OnRemoteReply(std::string reply);
+  // Where the next reply goes: the output buffer, or the open slot behind pending ones.
+  std::string* ReplyTarget();
+  // The reply for slot `slot`, computed on another shard or by an atomic operation, is back.
+  void OnRemoteReply(uint64_t slot, std::string reply);
   // Re-runs a command held by CLIENT PAUSE once the pause is over.
   void ResumeFromPause();
   // Called by the shard before it sleeps: writes what ProcessInput queued.
@@ -46,7 +54,7 @@ class Connection : public IoHandler {
   uint64_t id() const { return id_; }
   int fd() const { return fd_; }
   bool closed() const { return closed_; }
-  bool inflight() const { return inflight_; }
+  bool inflight() const { return inflight_ > 0; }
   bool paused() const { return paused_; }
   Shard& shard() { return *shard_; }
   size_t query_buffer_size() const { return rbuf_.size(); }
@@ -77,8 +85,12 @@ class Connection : public IoHandler {
   // replies wait.
   void UpdateInterest();
   void ProtocolError(const std::string& msg);
-  // Runs stashed_ (the command parsed while a batch was in flight), then further input.
+  // Runs stashed_ (a command held by CLIENT PAUSE), then further input.
   void Continue();
+  // Reserves an ordered slot for a reply computed elsewhere; returns its id.
+  uint64_t ReserveSlot();
+  // Moves filled slots at the front to the output buffer.
+  void ReleaseSlots();
 
   Shard* shard_;
   int fd_;
@@ -92,12 +104,19 @@ class Connection : public IoHandler {
   bool eof_ = false;              // the peer shut down its sending side
   bool write_scheduled_ = false;  // in the shard's pending-writes list
   uint32_t events_ = 1;           // epoll interest (EPOLLIN at first)
-  bool inflight_ = false;         // waiting for another shard's reply
+  int inflight_ = 0;              // replies still to come from other shards
+  uint64_t blocking_slot_ = 0;    // slot of a running atomic multi-shard op: parse nothing
   bool paused_ = false;           // held by CLIENT PAUSE
   int64_t obuf_soft_since_ms_ = 0;
-  // A protocol error met while replies were still pending elsewhere; sent after them.
-  std::string protocol_error_;
-  // A command parsed but not yet run (it could not join the batch in flight, or is paused).
+  // Reply slots in request order; `ready` once filled. Empty when nothing is pending.
+  struct Slot {
+    uint64_t id;
+    bool ready;
+    std::string data;
+  };
+  std::deque<Slot> slots_;
+  uint64_t next_slot_ = 0;
+  // A command parsed but held by CLIENT PAUSE.
   std::vector<std::string> stashed_;
   // The batch being gathered for one other shard.
   struct Batch {

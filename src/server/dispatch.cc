@@ -17,7 +17,8 @@ namespace {
 // Largest number of pipelined commands sent to another shard in one hop.
 constexpr size_t kMaxBatch = 128;
 
-void Reject(Connection* conn, const CommandSpec* spec, std::string* out, const std::string& err) {
+void Reject(Connection* conn, const CommandSpec* spec, const std::string& err) {
+  std::string* out = conn->ReplyTarget();
   size_t before = out->size();
   ReplyBuilder(out).Error(err);
   auto& st = conn->shard().stats();
@@ -42,9 +43,10 @@ bool ArityOk(const CommandSpec* spec, size_t argc) {
   return spec->arity > 0 ? n == spec->arity : n >= -spec->arity;
 }
 
-void PostReply(Server* server, int origin, uint64_t conn_id, std::string reply) {
-  server->shard(origin).loop().Post([conn_id, reply = std::move(reply)]() mutable {
-    if (Connection* c = CurrentShard()->FindConnection(conn_id)) c->OnRemoteReply(std::move(reply));
+void PostReply(Server* server, int origin, uint64_t conn_id, uint64_t slot, std::string reply) {
+  server->shard(origin).loop().Post([conn_id, slot, reply = std::move(reply)]() mutable {
+    if (Connection* c = CurrentShard()->FindConnection(conn_id))
+      c->OnRemoteReply(slot, std::move(reply));
   });
 }
 
@@ -77,15 +79,15 @@ void Dispatcher::SendBatch(Connection* conn) {
   auto specs = std::move(b.specs);
   int resp = conn->resp, db = conn->db;
   uint64_t id = conn->id();
-  server->shard(b.shard).loop().Post([server, origin, id, cmds, specs, resp, db] {
+  uint64_t slot = conn->ReserveSlot();
+  server->shard(b.shard).loop().Post([server, origin, id, slot, cmds, specs, resp, db] {
     std::string reply;
     Shard& me = *CurrentShard();
     for (size_t i = 0; i < cmds->size(); ++i)
       Execute(me, nullptr, specs[i], ArgList((*cmds)[i]), &reply, resp, db, id);
-    PostReply(server, origin, id, std::move(reply));
+    PostReply(server, origin, id, slot, std::move(reply));
   });
   b = Connection::Batch();
-  conn->inflight_ = true;
 }
 
 namespace {
@@ -134,7 +136,6 @@ const CommandSpec* Resolve(Connection* conn, ArgList args, std::string* err) {
 void Dispatcher::Run(Connection* conn, ArgList args) {
   Shard& shard = conn->shard();
   Server& server = shard.server();
-  std::string* out = &conn->wbuf_;
 
   std::string err;
   const CommandSpec* spec = Resolve(conn, args, &err);
@@ -165,14 +166,11 @@ void Dispatcher::Run(Connection* conn, ArgList args) {
   }
   bool remote_single = target >= 0 && target != shard.index();
 
-  // A batch for another shard is open: extend it, or send it and come back to this command
-  // (even an error reply must wait for the replies before it).
+  // A batch for another shard is open: extend it, or send it off (its reply slot keeps this
+  // command's reply behind it) and go on.
   auto& batch = conn->batch_;
-  if (!batch.cmds.empty() && !(remote_single && target == batch.shard)) {
-    conn->stashed_.assign(args.begin(), args.end());
-    return SendBatch(conn);
-  }
-  if (!err.empty()) return Reject(conn, spec, out, err);
+  if (!batch.cmds.empty() && !(remote_single && target == batch.shard)) SendBatch(conn);
+  if (!err.empty()) return Reject(conn, spec, err);
 
   if (server.IsPaused(spec->flags)) {
     conn->stashed_.assign(args.begin(), args.end());
@@ -190,19 +188,21 @@ void Dispatcher::Run(Connection* conn, ArgList args) {
     return;
   }
   if (shards.empty()) {
-    Execute(shard, conn, spec, args, out, conn->resp, conn->db, conn->id());
+    Execute(shard, conn, spec, args, conn->ReplyTarget(), conn->resp, conn->db, conn->id());
     return;
   }
-  // Several shards: run atomically once all of them are parked.
+  // Several shards: run atomically once all of them are parked. It may touch the local shard,
+  // so the connection parses nothing more until it is done.
   auto owned = std::make_shared<std::vector<std::string>>(args.begin(), args.end());
   int origin = shard.index(), resp = conn->resp, db = conn->db;
   uint64_t id = conn->id();
+  uint64_t slot = conn->ReserveSlot();
+  conn->blocking_slot_ = slot;
   Server* srv = &server;
-  conn->inflight_ = true;
-  server.RunAtomic(shards, [srv, origin, id, spec, owned, resp, db] {
+  server.RunAtomic(shards, [srv, origin, id, slot, spec, owned, resp, db] {
     std::string reply;
     Execute(*CurrentShard(), nullptr, spec, ArgList(*owned), &reply, resp, db, id);
-    PostReply(srv, origin, id, std::move(reply));
+    PostReply(srv, origin, id, slot, std::move(reply));
   });
 }
 

@@ -16,7 +16,7 @@ class Dispatcher {
   // Runs one parsed command for `conn`. The connection may end up suspended (inflight or
   // paused); its reply then arrives later, still in order.
   static void Run(Connection* conn, ArgList args);
-  // Sends the batch gathered for another shard, suspending the connection.
+  // Sends the batch gathered for another shard (if any); its replies fill a reserved slot.
   static void SendBatch(Connection* conn);
   // Runs `spec` against the data of the calling thread's shards, appending its reply to `out`
   // and accounting statistics to `exec_shard`.
