@@ -22,16 +22,16 @@ void Db::Expire(Entry* e) {
   Entry::Destroy(taken);
 }
 
-Entry* Db::Add(std::string_view key, Value v) {
-  Entry* e = Entry::Create(key, std::move(v));
+Entry* Db::Add(std::string_view key, Value v, int64_t now_ms) {
+  Entry* e = Entry::Create(key, std::move(v), static_cast<uint32_t>(now_ms / 1000));
   table_.Insert(e);
   Publish();
   return e;
 }
 
-Entry* Db::Set(std::string_view key, Value v, bool keep_ttl) {
+Entry* Db::Set(std::string_view key, Value v, int64_t now_ms, bool keep_ttl) {
   Entry* e = table_.Find(key);
-  if (!e) return Add(key, std::move(v));
+  if (!e) return Add(key, std::move(v), now_ms);
   e->value = std::move(v);
   if (!keep_ttl) ClearExpire(e);
   return e;

@@ -29,10 +29,11 @@ class Db {
 
   // The live entry for `key`, or nullptr (an expired entry is deleted on the way).
   Entry* Find(std::string_view key, int64_t now_ms);
-  // Inserts a new key (which must be absent) and returns its entry.
-  Entry* Add(std::string_view key, Value v);
+  // Inserts a new key (which must be absent) and returns its entry; `now_ms` stamps its
+  // access clock (creation counts as an access, as in Redis).
+  Entry* Add(std::string_view key, Value v, int64_t now_ms);
   // Sets `key` to `v`, clearing its TTL unless keep_ttl. Returns the entry.
-  Entry* Set(std::string_view key, Value v, bool keep_ttl = false);
+  Entry* Set(std::string_view key, Value v, int64_t now_ms, bool keep_ttl = false);
   bool Delete(std::string_view key);
   // Removes `key` and hands its entry to the caller (TTL bookkeeping already undone).
   Entry* Take(std::string_view key);

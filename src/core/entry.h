@@ -24,7 +24,8 @@ struct Entry {
   std::string_view key() const { return {key_data, key_len}; }
   bool has_expire() const { return expire_ms != kNoExpire; }
 
-  static Entry* Create(std::string_view key, Value v);
+  // `access_clock`: the LRU clock (seconds) to start from; creation counts as an access.
+  static Entry* Create(std::string_view key, Value v, uint32_t access_clock);
   static void Destroy(Entry* e);
 };
 

@@ -5,17 +5,15 @@
 #include <cstring>
 #include <new>
 
-#include "base/clock.h"
 #include "base/hash.h"
 
 namespace tessera {
 
-Entry* Entry::Create(std::string_view key, Value v) {
+Entry* Entry::Create(std::string_view key, Value v, uint32_t access_clock) {
   void* mem = ::operator new(sizeof(Entry) + key.size());
   Entry* e = new (mem) Entry();
   e->value = std::move(v);
-  // Creation counts as an access (Redis stamps new objects with the LRU clock).
-  e->access_clock = static_cast<uint32_t>(NowMs() / 1000);
+  e->access_clock = access_clock;
   e->key_len = static_cast<uint32_t>(key.size());
   memcpy(e->key_data, key.data(), key.size());
   return e;

@@ -19,7 +19,7 @@ uint64_t TestRand() { return g_rng(); }
 
 std::string Key(uint64_t i) { return "key:" + std::to_string(i); }
 
-Entry* NewEntry(const std::string& k) { return Entry::Create(k, Value::FromString("v" + k)); }
+Entry* NewEntry(const std::string& k) { return Entry::Create(k, Value::FromString("v" + k), 0); }
 
 // Checks that the table holds exactly the model's keys.
 void ExpectSameKeys(KeyTable& t, const std::unordered_set<std::string>& model) {
@@ -199,9 +199,9 @@ TEST(KeyTable, RandomReturnsMembers) {
 TEST(Db, FindRemovesExpiredKeys) {
   Db db;
   const int64_t now = 1'000'000;
-  Entry* a = db.Add("a", Value::FromString("1"));
-  Entry* b = db.Add("b", Value::FromString("2"));
-  db.Add("c", Value::FromString("3"));
+  Entry* a = db.Add("a", Value::FromString("1"), 0);
+  Entry* b = db.Add("b", Value::FromString("2"), 0);
+  db.Add("c", Value::FromString("3"), 0);
   db.SetExpire(a, now + 100);
   db.SetExpire(b, now + 200);
   EXPECT_EQ(db.size(), 3u);
@@ -226,7 +226,7 @@ TEST(Db, FindRemovesExpiredKeys) {
 
 TEST(Db, TakeAndPutKeepTtl) {
   Db src, dst;
-  Entry* e = src.Add("k", Value::FromString("v"));
+  Entry* e = src.Add("k", Value::FromString("v"), 0);
   src.SetExpire(e, 5000);
   Entry* taken = src.Take("k");
   ASSERT_EQ(taken, e);
@@ -244,7 +244,7 @@ TEST(Db, ExpireSampleRemovesExpiredKeys) {
   Db db;
   const int64_t now = 50'000;
   for (int i = 0; i < 500; ++i) {
-    Entry* e = db.Add(Key(i), Value::FromInt(i));
+    Entry* e = db.Add(Key(i), Value::FromInt(i), 0);
     if (i % 2 == 0)
       db.SetExpire(e, now - 1);  // already expired
     else if (i % 5 == 0)
@@ -274,7 +274,7 @@ TEST(Db, ScanAndRandomSkipExpiredKeys) {
   Db db;
   const int64_t now = 10'000;
   for (int i = 0; i < 200; ++i) {
-    Entry* e = db.Add(Key(i), Value::FromInt(i));
+    Entry* e = db.Add(Key(i), Value::FromInt(i), 0);
     if (i >= 100) db.SetExpire(e, now - 1);
   }
   std::unordered_set<std::string> seen;

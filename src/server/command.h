@@ -85,6 +85,10 @@ struct CommandSpec {
 
   // Key argument positions for this invocation.
   std::vector<int> KeyPositions(ArgList args) const;
+  // Redis's arity error for this command: "ERR wrong number of arguments for 'get' command".
+  std::string ArityError() const {
+    return "ERR wrong number of arguments for '" + name + "' command";
+  }
 };
 
 class CommandRegistry {

@@ -48,13 +48,15 @@ class CommandContext {
   Db& DbFor(std::string_view key) { return ShardFor(key).db(db_index); }
   Db& DbFor(std::string_view key, int db) { return ShardFor(key).db(db); }
 
-  // Lookup for reading: counts a keyspace hit or miss and refreshes the access clock.
-  Entry* Lookup(std::string_view key) {
+  enum class Touch { kYes, kNo };
+  // Lookup for reading: counts a keyspace hit or miss and (unless Touch::kNo, for commands
+  // that inspect a key without using it, like TYPE or OBJECT) refreshes the access clock.
+  Entry* Lookup(std::string_view key, Touch touch = Touch::kYes) {
     Shard& s = ShardFor(key);
     Entry* e = s.db(db_index).Find(key, now_ms);
     if (e) {
       ++s.stats().keyspace_hits;
-      e->access_clock = static_cast<uint32_t>(now_ms / 1000);
+      if (touch == Touch::kYes) e->access_clock = static_cast<uint32_t>(now_ms / 1000);
     } else {
       ++s.stats().keyspace_misses;
     }
@@ -89,7 +91,7 @@ class CommandContext {
     rb.SimpleString("HELP");
     rb.SimpleString(help_line);
   }
-  void ReplyArity() { rb.Error("ERR wrong number of arguments for '" + spec->name + "' command"); }
+  void ReplyArity() { rb.Error(spec->ArityError()); }
 };
 
 }  // namespace tessera

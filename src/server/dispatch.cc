@@ -105,7 +105,7 @@ const CommandSpec* Resolve(Connection* conn, ArgList args, std::string* err) {
     return nullptr;
   }
   if (!ArityOk(spec, args.size())) {
-    *err = "ERR wrong number of arguments for '" + spec->name + "' command";
+    *err = spec->ArityError();
     return spec;
   }
   // A container with no subcommand named runs its own handler (bare COMMAND).
@@ -120,7 +120,7 @@ const CommandSpec* Resolve(Connection* conn, ArgList args, std::string* err) {
     }
     spec = sub;
     if (!ArityOk(spec, args.size())) {
-      *err = "ERR wrong number of arguments for '" + spec->name + "' command";
+      *err = spec->ArityError();
       return spec;
     }
   }

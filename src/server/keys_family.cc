@@ -26,13 +26,7 @@ constexpr const char* kDbRangeErr = "ERR DB index is out of range";
 
 // lookupKeyReadWithFlags(LOOKUP_NOTOUCH): counts a hit or miss, leaves the access clock alone.
 Entry* LookupNoTouch(CommandContext& ctx, std::string_view key) {
-  Shard& s = ctx.ShardFor(key);
-  Entry* e = s.db(ctx.db_index).Find(key, ctx.now_ms);
-  if (e)
-    ++s.stats().keyspace_hits;
-  else
-    ++s.stats().keyspace_misses;
-  return e;
+  return ctx.Lookup(key, CommandContext::Touch::kNo);
 }
 
 // getIntFromObjectOrReply.
@@ -66,8 +60,6 @@ bool IsLfuPolicy(const Config& c) {
 bool IsLruPolicy(const Config& c) {
   return c.maxmemory_policy == "allkeys-lru" || c.maxmemory_policy == "volatile-lru";
 }
-
-uint64_t ShardRandom() { return CurrentShard()->Random(); }
 
 // ---------------------------------------------------------------------------------------------
 // DEL UNLINK EXISTS TOUCH TYPE
@@ -121,9 +113,8 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   // The entry stores its key inline: re-create it under the new name, keeping value, TTL and
   // access clock.
   Entry* taken = ctx.DbFor(src).Take(src);
-  Entry* moved = Entry::Create(dst, std::move(taken->value));
+  Entry* moved = Entry::Create(dst, std::move(taken->value), taken->access_clock);
   moved->expire_ms = taken->expire_ms;
-  moved->access_clock = taken->access_clock;
   Entry::Destroy(taken);
   dst_db.Put(moved);
   ctx.Dirty(dst);
@@ -158,8 +149,7 @@ void Copy(CommandContext& ctx) {
   Value copy = e->value.Clone();
   int64_t expire = e->expire_ms;
   if (exists) dst_db.Delete(dst);
-  Entry* ne = dst_db.Add(dst, std::move(copy));
-  ne->access_clock = static_cast<uint32_t>(ctx.now_ms / 1000);
+  Entry* ne = dst_db.Add(dst, std::move(copy), ctx.now_ms);
   if (expire != Entry::kNoExpire) dst_db.SetExpire(ne, expire);
   ctx.Dirty(dst);
   ctx.rb.Integer(1);
@@ -274,11 +264,7 @@ void Scan(CommandContext& ctx) {
   for (auto& k : keys) {
     if (use_pattern && !GlobMatch(*pattern, k)) continue;
     if (type) {
-      Entry* e = db.Find(k, ctx.now_ms);
-      if (e)
-        ++ctx.shard->stats().keyspace_hits;
-      else
-        ++ctx.shard->stats().keyspace_misses;
+      Entry* e = LookupNoTouch(ctx, k);  // k lives on this (the routed) shard
       if (!EqualsIgnoreCase(*type, e ? ValueTypeName(e->value.type()) : "none")) continue;
     }
     out.push_back(std::move(k));

@@ -171,7 +171,7 @@ void Shard::ActiveExpire() {
     int removed;
     int rounds = 0;
     do {
-      removed = db.ExpireSample(now_ms, kSamples, [] { return CurrentShard()->Random(); });
+      removed = db.ExpireSample(now_ms, kSamples, ShardRandom);
       if ((++rounds & 15) == 0 && NowUs() - start > budget_us) {
         ++stats_.expired_time_cap_reached;
         expire_db_cursor_ = (expire_db_cursor_ + k) % n;

@@ -116,4 +116,7 @@ class Shard {
 // The shard whose thread is running (nullptr off shard threads).
 Shard* CurrentShard();
 
+// The running shard's random generator, in the plain-function form Db's sampling takes.
+inline uint64_t ShardRandom() { return CurrentShard()->Random(); }
+
 }  // namespace tessera

@@ -141,7 +141,7 @@ void SetGeneric(CommandContext& ctx, const std::string& key, const std::string& 
     if (o.flags & F::kGet) return;
     return integer_reply ? ctx.rb.Integer(0) : ctx.rb.Null();
   }
-  Entry* ne = db.Set(key, Value::FromString(val), o.flags & F::kKeepTtl);
+  Entry* ne = db.Set(key, Value::FromString(val), ctx.now_ms, o.flags & F::kKeepTtl);
   if (o.expire) db.SetExpire(ne, o.expire_at_ms);
   ctx.Dirty(key);
   if (o.flags & F::kGet) return;
@@ -234,7 +234,7 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
       if (ctx.LookupWrite(ctx.arg(i))) return ctx.rb.Integer(0);
   }
   for (size_t i = 1; i < ctx.argc(); i += 2) {
-    ctx.DbFor(ctx.arg(i)).Set(ctx.arg(i), Value::FromString(ctx.arg(i + 1)));
+    ctx.DbFor(ctx.arg(i)).Set(ctx.arg(i), Value::FromString(ctx.arg(i + 1)), ctx.now_ms);
     ctx.Dirty(ctx.arg(i));
   }
   nx ? ctx.rb.Integer(1) : ctx.rb.Ok();
@@ -247,7 +247,7 @@ void Append(CommandContext& ctx) {
   const std::string& add = ctx.arg(2);
   Entry* e = ctx.LookupWrite(key);
   if (!e) {
-    ctx.DbFor(key).Add(key, Value::FromString(add));
+    ctx.DbFor(key).Add(key, Value::FromString(add), ctx.now_ms);
     ctx.Dirty(key);
     return ctx.rb.Integer(static_cast<int64_t>(add.size()));
   }
@@ -296,7 +296,7 @@ void SetRange(CommandContext& ctx) {
   if (!e) {
     if (val.empty()) return ctx.rb.Integer(0);
     if (!CheckStringLength(ctx, *offset, val.size())) return;
-    e = ctx.DbFor(key).Add(key, Value::RawString(std::string()));
+    e = ctx.DbFor(key).Add(key, Value::RawString(std::string()), ctx.now_ms);
   } else {
     if (!IsString(e)) return ctx.ReplyWrongType();
     if (val.empty()) return ctx.rb.Integer(static_cast<int64_t>(e->value.StringLength()));
@@ -315,7 +315,7 @@ void Store(CommandContext& ctx, const std::string& key, Entry* e, Value v) {
   if (e)
     e->value = std::move(v);
   else
-    ctx.DbFor(key).Add(key, std::move(v));
+    ctx.DbFor(key).Add(key, std::move(v), ctx.now_ms);
   ctx.Dirty(key);
 }
 
