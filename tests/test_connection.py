@@ -51,6 +51,13 @@ def test_unknown_command_error_truncates_and_sanitises_args(rc):
     assert reply == b"-ERR unknown command 'foo', with args beginning with: '" + b"x" * 128 + b"' \r\n"
 
 
+def test_command_name_with_nul_is_unknown(rc):
+    # Redis compares command names as C strings, so "GET\0" is found as GET only when its
+    # randomly seeded hash happens to land in GET's bucket; Tessera always says unknown (and,
+    # like Redis, prints the name up to the NUL).
+    assert rc.cmd("GET\x00", "a") == b"-ERR unknown command 'GET', with args beginning with: 'a' \r\n"
+
+
 def test_unknown_command_keeps_connection_usable(rc):
     rc.cmd("nosuchcommand")
     assert rc.cmd("PING") == b"+PONG\r\n"
