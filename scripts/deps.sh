@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # The one list of Tessera's Debian packages: build tools, libraries, test clients and the
-# reference servers the differential tests and benchmarks run against. Installs what is missing.
+# reference servers (redis-server, memcached) the differential tests and benchmarks run
+# against. Installs what is missing.
 set -euo pipefail
 PACKAGES=(
   build-essential make cmake pkg-config
-  libgtest-dev libmimalloc-dev liburing-dev
+  libgtest-dev libjemalloc-dev liburing-dev
   python3 python3-pytest python3-redis
-  redis-server redis-tools
+  redis-server redis-tools memcached
 )
 missing=()
 for p in "${PACKAGES[@]}"; do
@@ -19,7 +20,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
   # The reference redis-server is only run by the tests and benchmarks on ports of their own;
   # the distribution's service would hold 6379, Tessera's default port.
-  if [[ " ${missing[*]} " == *" redis-server "* ]]; then
-    ($SUDO systemctl disable --now redis-server || $SUDO service redis-server stop) >/dev/null 2>&1 || true
-  fi
+  for svc in redis-server memcached; do
+    if [[ " ${missing[*]} " == *" $svc "* ]]; then
+      ($SUDO systemctl disable --now "$svc" || $SUDO service "$svc" stop) >/dev/null 2>&1 || true
+    fi
+  done
 fi

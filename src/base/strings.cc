@@ -253,4 +253,18 @@ std::string ToLower(std::string_view s) {
   return out;
 }
 
+std::string FormatBytesHuman(int64_t bytes) {
+  char buf[64];
+  double d = static_cast<double>(bytes);
+  if (bytes < 1024)
+    snprintf(buf, sizeof(buf), "%lldB", static_cast<long long>(bytes));
+  else if (bytes < (1 << 20))
+    snprintf(buf, sizeof(buf), "%.2fK", d / 1024);
+  else if (bytes < (1LL << 30))
+    snprintf(buf, sizeof(buf), "%.2fM", d / (1 << 20));
+  else
+    snprintf(buf, sizeof(buf), "%.2fG", d / (1LL << 30));
+  return buf;
+}
+
 }  // namespace tessera

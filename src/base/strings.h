@@ -29,6 +29,8 @@ std::string FormatDouble(double v);
 
 // Memory sizes as redis.conf writes them: "100", "1k", "1kb", "2mb", "3gb" (case-insensitive).
 std::optional<int64_t> ParseMemory(std::string_view s);
+// Bytes as Redis's INFO shows them: "512B", "1.50K", "12.00M", "3.25G".
+std::string FormatBytesHuman(int64_t bytes);
 
 // Glob-style matching as Redis's stringmatchlen: * ? [abc] [^a] [a-z] and \ escapes.
 bool GlobMatch(std::string_view pattern, std::string_view str, bool nocase = false);

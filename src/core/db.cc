@@ -1,13 +1,37 @@
-// Db: keyspace operations with lazy and active expiry.
+// Db: keyspace operations with lazy and active expiry over slab-allocated entries.
 #include "core/db.h"
 
 #include <utility>
 
+#include "core/keyspace.h"
+
 namespace tessera {
+
+Db::Db(Keyspace* ks) : ks_(ks), table_(&ks->slab()) {}
+
+Db::~Db() { Clear(); }
+
+Entry* Db::Ptr(KeyTable::Handle h) const { return static_cast<Entry*>(ks_->slab().Ptr(h)); }
+
+KeyTable::Handle Db::Create(std::string_view key, Value&& v, bool with_ttl) {
+  size_t size = Entry::EncodedSize(key, v, with_ttl);
+  KeyTable::Handle h = ks_->slab().Allocate(size);
+  Entry* e = Entry::Encode(ks_->slab().Ptr(h), key, std::move(v), with_ttl);
+  ks_->AddHeap(e->HeapBytes());
+  return h;
+}
+
+void Db::Destroy(KeyTable::Handle h) {
+  Entry* e = Ptr(h);
+  size_t size = e->encoded_size();
+  ks_->SubHeap(e->HeapBytes());
+  e->ReleasePayload();
+  ks_->slab().Free(h, size);
+}
 
 Entry* Db::Find(std::string_view key, int64_t now_ms) {
   Entry* e = table_.Find(key);
-  if (e && e->has_expire() && e->expire_ms <= now_ms) {
+  if (e && e->has_expire() && e->expire_ms() <= now_ms) {
     Expire(e);
     return nullptr;
   }
@@ -17,14 +41,16 @@ Entry* Db::Find(std::string_view key, int64_t now_ms) {
 void Db::Expire(Entry* e) {
   ++expired_;
   RemoveVolatile(e);
-  Entry* taken = table_.Unlink(e->key());
+  KeyTable::Handle h = table_.Unlink(e->key());
   Publish();
-  Entry::Destroy(taken);
+  Destroy(h);
 }
 
 Entry* Db::Add(std::string_view key, Value v, int64_t now_ms) {
-  Entry* e = Entry::Create(key, std::move(v), static_cast<uint32_t>(now_ms / 1000));
-  table_.Insert(e);
+  KeyTable::Handle h = Create(key, std::move(v), false);
+  Entry* e = Ptr(h);
+  e->set_clock(ks_->NewClock(now_ms));
+  table_.Insert(h);
   Publish();
   return e;
 }
@@ -32,68 +58,158 @@ Entry* Db::Add(std::string_view key, Value v, int64_t now_ms) {
 Entry* Db::Set(std::string_view key, Value v, int64_t now_ms, bool keep_ttl) {
   Entry* e = table_.Find(key);
   if (!e) return Add(key, std::move(v), now_ms);
-  e->value = std::move(v);
-  if (!keep_ttl) ClearExpire(e);
-  return e;
+  bool ttl = keep_ttl && e->has_expire();
+  if (!ttl) RemoveVolatile(e);
+  return Reshape(e, &v, ttl);
+}
+
+Entry* Db::SetValue(Entry* e, Value v) {
+  if (e->is_int() && v.is_int()) {
+    e->set_int_value(v.int_value());
+    return e;
+  }
+  return Reshape(e, &v, e->has_expire());
+}
+
+Entry* Db::Reshape(Entry* e, Value* v, bool with_ttl) {
+  KeyTable::Handle old = ks_->slab().HandleOf(e);
+  std::string_view key = e->key();
+  Value own;
+  if (!v) {
+    ks_->SubHeap(e->HeapBytes());
+    own = e->TakeValue();
+    v = &own;
+  }
+  size_t size = Entry::EncodedSize(key, *v, with_ttl);
+  size_t old_size = e->encoded_size();
+  bool had_ttl = e->has_expire();
+  int64_t expire = e->expire_ms();
+  uint32_t vidx = had_ttl ? e->volatile_idx() : Entry::kNotVolatile;
+  // Same block size and TTL layout: encode in place.
+  if (had_ttl == with_ttl && SlabAllocator::BlockSize(size) == SlabAllocator::BlockSize(old_size)) {
+    uint32_t clock = e->clock();
+    ks_->SubHeap(e->HeapBytes());
+    e->ReleasePayload();
+    // The key is rewritten onto itself (same offset): Encode copies it with memmove.
+    Entry::Encode(e, key, std::move(*v), with_ttl);
+    ks_->AddHeap(e->HeapBytes());
+    e->set_clock(clock);
+    if (with_ttl) {
+      e->set_expire_ms(expire);
+      e->set_volatile_idx(vidx);
+    }
+    return e;
+  }
+  KeyTable::Handle h = Create(key, std::move(*v), with_ttl);
+  Entry* n = Ptr(h);
+  n->set_clock(e->clock());
+  if (with_ttl) {
+    n->set_expire_ms(had_ttl ? expire : Entry::kNoExpire);
+    n->set_volatile_idx(vidx);
+    if (vidx != Entry::kNotVolatile) volatile_[vidx] = h;
+  }
+  table_.Replace(n->key(), h);
+  Destroy(old);
+  return n;
 }
 
 bool Db::Delete(std::string_view key) {
-  Entry* e = Take(key);
+  Entry* e = table_.Find(key);
   if (!e) return false;
-  Entry::Destroy(e);
+  RemoveVolatile(e);
+  Destroy(table_.Unlink(key));
+  Publish();
   return true;
 }
 
-Entry* Db::Take(std::string_view key) {
-  Entry* e = table_.Unlink(key);
-  if (e) RemoveVolatile(e);
+std::optional<Db::Detached> Db::Take(std::string_view key) {
+  Entry* e = table_.Find(key);
+  if (!e) return std::nullopt;
+  Detached d;
+  d.expire_ms = e->expire_ms();
+  d.clock = e->clock();
+  RemoveVolatile(e);
+  ks_->SubHeap(e->HeapBytes());
+  d.value = e->TakeValue();
+  ks_->AddHeap(e->HeapBytes());
+  Destroy(table_.Unlink(key));
   Publish();
+  return d;
+}
+
+Entry* Db::Put(std::string_view key, Detached d) {
+  bool ttl = d.expire_ms != Entry::kNoExpire;
+  KeyTable::Handle h = Create(key, std::move(d.value), ttl);
+  Entry* e = Ptr(h);
+  e->set_clock(d.clock);
+  table_.Insert(h);
+  Publish();
+  if (ttl) {
+    e->set_expire_ms(d.expire_ms);
+    AddVolatile(e, h);
+  }
   return e;
 }
 
-void Db::Put(Entry* e) {
-  table_.Insert(e);
-  Publish();
-  if (e->has_expire()) AddVolatile(e);
+Entry* Db::SetExpire(Entry* e, int64_t when_ms) {
+  if (!e->has_expire()) {
+    e = Reshape(e, nullptr, true);
+    AddVolatile(e, ks_->slab().HandleOf(e));
+  } else if (e->volatile_idx() == Entry::kNotVolatile) {
+    AddVolatile(e, ks_->slab().HandleOf(e));
+  }
+  e->set_expire_ms(when_ms);
+  return e;
 }
 
-void Db::SetExpire(Entry* e, int64_t when_ms) {
-  e->expire_ms = when_ms;
-  if (e->volatile_idx == Entry::kNotVolatile) AddVolatile(e);
-}
-
-void Db::ClearExpire(Entry* e) {
+Entry* Db::ClearExpire(Entry* e) {
+  if (!e->has_expire()) return e;
   RemoveVolatile(e);
-  e->expire_ms = Entry::kNoExpire;
+  return Reshape(e, nullptr, false);
 }
 
-void Db::AddVolatile(Entry* e) {
-  e->volatile_idx = static_cast<uint32_t>(volatile_.size());
-  volatile_.push_back(e);
+Entry* Db::EditString(Entry* e, const std::function<void(std::string&)>& edit) {
+  if (!e->heap_string()) {
+    Value v = Value::Bytes(e->ToString(), true, true);
+    e = Reshape(e, &v, e->has_expire());
+  }
+  ks_->SubHeap(e->HeapBytes());
+  edit(*e->heap_string());
+  ks_->AddHeap(e->HeapBytes());
+  return e;
+}
+
+void Db::AddVolatile(Entry* e, KeyTable::Handle h) {
+  e->set_volatile_idx(static_cast<uint32_t>(volatile_.size()));
+  volatile_.push_back(h);
 }
 
 void Db::RemoveVolatile(Entry* e) {
-  uint32_t i = e->volatile_idx;
+  if (!e->has_expire()) return;
+  uint32_t i = e->volatile_idx();
   if (i == Entry::kNotVolatile) return;
-  Entry* last = volatile_.back();
+  KeyTable::Handle last = volatile_.back();
   volatile_[i] = last;
-  last->volatile_idx = i;
+  Ptr(last)->set_volatile_idx(i);
   volatile_.pop_back();
-  e->volatile_idx = Entry::kNotVolatile;
+  e->set_volatile_idx(Entry::kNotVolatile);
+  e->set_expire_ms(Entry::kNoExpire);
 }
 
 void Db::Clear() {
-  table_.Clear();
+  table_.Clear([this](KeyTable::Handle h) { Destroy(h); });
   Publish();
   volatile_.clear();
+  volatile_.shrink_to_fit();
   avg_ttl_ = 0;
 }
 
 uint64_t Db::Scan(uint64_t cursor, int64_t now_ms, const std::function<void(Entry*)>& fn) {
-  std::vector<Entry*> seen;
-  uint64_t next = table_.Scan(cursor, [&](Entry* e) { seen.push_back(e); });
-  for (Entry* e : seen) {
-    if (e->has_expire() && e->expire_ms <= now_ms)
+  std::vector<KeyTable::Handle> seen;
+  uint64_t next = table_.Scan(cursor, [&](KeyTable::Handle& h) { seen.push_back(h); });
+  for (KeyTable::Handle h : seen) {
+    Entry* e = Ptr(h);
+    if (e->has_expire() && e->expire_ms() <= now_ms)
       Expire(e);
     else
       fn(e);
@@ -102,36 +218,45 @@ uint64_t Db::Scan(uint64_t cursor, int64_t now_ms, const std::function<void(Entr
 }
 
 void Db::ForEach(int64_t now_ms, const std::function<void(Entry*)>& fn) {
-  std::vector<Entry*> expired;
-  table_.ForEach([&](Entry* e) {
-    if (e->has_expire() && e->expire_ms <= now_ms)
-      expired.push_back(e);
+  std::vector<KeyTable::Handle> expired;
+  table_.ForEach([&](KeyTable::Handle h) {
+    Entry* e = Ptr(h);
+    if (e->has_expire() && e->expire_ms() <= now_ms)
+      expired.push_back(h);
     else
       fn(e);
   });
-  for (Entry* e : expired) Expire(e);
+  for (KeyTable::Handle h : expired) Expire(Ptr(h));
 }
 
 Entry* Db::RandomLive(int64_t now_ms, uint64_t (*rnd)()) {
   // Like Redis: give up after many tries when (nearly) every key has expired.
   for (int tries = 0; tries < 100 && table_.size() > 0; ++tries) {
-    Entry* e = table_.Random(rnd);
-    if (!(e->has_expire() && e->expire_ms <= now_ms)) return e;
+    Entry* e = Ptr(table_.Random(rnd));
+    if (!(e->has_expire() && e->expire_ms() <= now_ms)) return e;
     Expire(e);
   }
   return nullptr;
+}
+
+Entry* Db::RandomEntry(uint64_t (*rnd)()) const {
+  return table_.size() ? Ptr(table_.Random(rnd)) : nullptr;
+}
+
+Entry* Db::RandomVolatile(uint64_t (*rnd)()) const {
+  return volatile_.empty() ? nullptr : Ptr(volatile_[rnd() % volatile_.size()]);
 }
 
 int Db::ExpireSample(int64_t now_ms, int samples, uint64_t (*rnd)()) {
   int removed = 0;
   int64_t ttl_sum = 0, ttl_n = 0;
   for (int i = 0; i < samples && !volatile_.empty(); ++i) {
-    Entry* e = volatile_[rnd() % volatile_.size()];
-    if (e->expire_ms <= now_ms) {
+    Entry* e = Ptr(volatile_[rnd() % volatile_.size()]);
+    if (e->expire_ms() <= now_ms) {
       Expire(e);
       ++removed;
     } else {
-      ttl_sum += e->expire_ms - now_ms;
+      ttl_sum += e->expire_ms() - now_ms;
       ++ttl_n;
     }
   }
@@ -142,6 +267,23 @@ int Db::ExpireSample(int64_t now_ms, int samples, uint64_t (*rnd)()) {
   }
   if (volatile_.empty()) avg_ttl_ = 0;
   return removed;
+}
+
+uint64_t Db::CompactStep(uint64_t cursor, int steps, size_t* moved) {
+  SlabAllocator& slab = ks_->slab();
+  do {
+    cursor = table_.Scan(cursor, [&](KeyTable::Handle& h) {
+      if (!slab.NeedsMove(h)) return;
+      Entry* e = Ptr(h);
+      size_t size = e->encoded_size();
+      h = slab.Move(h, size);
+      ++*moved;
+      Entry* n = Ptr(h);
+      if (n->has_expire() && n->volatile_idx() != Entry::kNotVolatile)
+        volatile_[n->volatile_idx()] = h;
+    });
+  } while (cursor != 0 && --steps > 0);
+  return cursor;
 }
 
 }  // namespace tessera

@@ -1,13 +1,19 @@
 // One logical database (SELECT n) of one shard: the key table plus the list of keys with a TTL.
 // This is the shard-local storage API command handlers use; it does no I/O and takes no locks.
+// Entries live in the shard's Keyspace (allocator, memory accounting, eviction metadata).
 //
-// Expiry is lazy (Find removes an expired key it meets) plus active (ActiveExpire samples keys
+// Expiry is lazy (Find removes an expired key it meets) plus active (ExpireSample samples keys
 // with a TTL, Redis's algorithm). `now_ms` is passed in so a whole command sees one clock.
+//
+// Pointer validity: an Entry* is valid until the next call that adds, removes or reshapes an
+// entry of this Db. Calls that reshape an entry (SetValue, SetExpire, ClearExpire, EditString)
+// return the entry's new address; use that one.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -15,9 +21,12 @@
 
 namespace tessera {
 
+class Keyspace;
+
 class Db {
  public:
-  Db() = default;
+  explicit Db(Keyspace* ks);
+  ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
@@ -26,22 +35,39 @@ class Db {
   // parking the shard (e.g. SCAN skipping shards that are empty).
   size_t published_size() const { return published_size_.load(std::memory_order_relaxed); }
   size_t expires_count() const { return volatile_.size(); }
+  // Bytes of the index: table segments, directory and the TTL list.
+  size_t index_bytes() const {
+    return table_.memory_bytes() + volatile_.capacity() * sizeof(KeyTable::Handle);
+  }
 
   // The live entry for `key`, or nullptr (an expired entry is deleted on the way).
   Entry* Find(std::string_view key, int64_t now_ms);
-  // Inserts a new key (which must be absent) and returns its entry; `now_ms` stamps its
-  // access clock (creation counts as an access, as in Redis).
+  // Inserts a new key (which must be absent) and returns its entry; its access metadata starts
+  // as a new key's (creation counts as an access, as in Redis).
   Entry* Add(std::string_view key, Value v, int64_t now_ms);
   // Sets `key` to `v`, clearing its TTL unless keep_ttl. Returns the entry.
   Entry* Set(std::string_view key, Value v, int64_t now_ms, bool keep_ttl = false);
+  // Replaces e's value, keeping its TTL and access metadata.
+  Entry* SetValue(Entry* e, Value v);
   bool Delete(std::string_view key);
-  // Removes `key` and hands its entry to the caller (TTL bookkeeping already undone).
-  Entry* Take(std::string_view key);
-  // Links an entry taken from another Db; its expire_ms is kept.
-  void Put(Entry* e);
 
-  void SetExpire(Entry* e, int64_t when_ms);
-  void ClearExpire(Entry* e);
+  // A key's contents detached from the table, to re-insert elsewhere (RENAME, MOVE).
+  struct Detached {
+    Value value;
+    int64_t expire_ms = Entry::kNoExpire;
+    uint32_t clock = 0;
+  };
+  // Removes `key` and returns its contents, or nullopt.
+  std::optional<Detached> Take(std::string_view key);
+  // Inserts `key` (which must be absent) with detached contents, TTL and clock included.
+  Entry* Put(std::string_view key, Detached d);
+
+  Entry* SetExpire(Entry* e, int64_t when_ms);
+  Entry* ClearExpire(Entry* e);
+
+  // Runs `edit` on the string value of `e` as a growable buffer (converting an int or inline
+  // value first, which makes its encoding "raw") and accounts for the size change.
+  Entry* EditString(Entry* e, const std::function<void(std::string&)>& edit);
 
   void Clear();
 
@@ -50,26 +76,41 @@ class Db {
   void ForEach(int64_t now_ms, const std::function<void(Entry*)>& fn);
   // A random live key, or nullptr.
   Entry* RandomLive(int64_t now_ms, uint64_t (*rnd)());
+  // A random key (live or not) and a random key with a TTL, for eviction sampling.
+  Entry* RandomEntry(uint64_t (*rnd)()) const;
+  Entry* RandomVolatile(uint64_t (*rnd)()) const;
 
   // One round of active expiry: samples up to `samples` keys with a TTL, removes the expired
   // ones; returns how many it removed.
   int ExpireSample(int64_t now_ms, int samples, uint64_t (*rnd)());
 
+  // Moves the entries of up to `steps` table segments off pages being evacuated (see
+  // SlabAllocator::PlanCompaction), adding the number of entries moved to *moved; returns the
+  // next cursor, 0 after a full pass.
+  uint64_t CompactStep(uint64_t cursor, int steps, size_t* moved);
+
   // Average remaining TTL (ms) over the keys sampled by active expiry, as INFO keyspace shows.
   int64_t avg_ttl() const { return avg_ttl_; }
   uint64_t expired() const { return expired_; }
-  void RehashStep(int n) {
-    if (table_.rehashing()) table_.RehashStep(n);
-  }
+  void ResetStats() { expired_ = 0; }
 
  private:
-  void AddVolatile(Entry* e);
+  Entry* Ptr(KeyTable::Handle h) const;
+  // Allocates and encodes an entry; the caller links it.
+  KeyTable::Handle Create(std::string_view key, Value&& v, bool with_ttl);
+  // Frees an unlinked entry's block and payload.
+  void Destroy(KeyTable::Handle h);
+  // Re-encodes `e` with `v` (or its own value when v is null) and TTL room `with_ttl`,
+  // relinking it; returns the new entry.
+  Entry* Reshape(Entry* e, Value* v, bool with_ttl);
+  void AddVolatile(Entry* e, KeyTable::Handle h);
   void RemoveVolatile(Entry* e);
   void Expire(Entry* e);
   void Publish() { published_size_.store(table_.size(), std::memory_order_relaxed); }
 
+  Keyspace* ks_;
   KeyTable table_;
-  std::vector<Entry*> volatile_;
+  std::vector<KeyTable::Handle> volatile_;
   int64_t avg_ttl_ = 0;
   uint64_t expired_ = 0;
   std::atomic<size_t> published_size_{0};

@@ -1,32 +1,104 @@
-// One key in a shard's table: chain link, expiry, access clock, value and the key bytes in a
-// single allocation.
+// One key of a shard: a single slab block holding the access metadata, the optional TTL, the
+// key bytes and the value (small strings and integers inline; big strings and other types
+// behind one pointer). A 16-byte key with a 32-byte value takes a 56-byte block.
+//
+// Layout (docs/memory.md):
+//   u32 clock        LRU clock, LFU counter or FIFO sequence (see core/evict.h)
+//   u8  flags        bits 0-1 kind (int, inline bytes, heap string, object), bit 2 "raw"
+//                    encoding, bit 3 has TTL
+//   [i64 expire_ms, u32 volatile_idx]   only with a TTL
+//   varint key_len, key bytes
+//   payload: int: 8 bytes | inline: varint len + bytes | heap: std::string* | object: Object*
+//
+// Entries are created and destroyed by Db, which owns the block; an Entry* stays valid until
+// the next operation on its Db that may reallocate it (documented per Db method).
 #pragma once
 
 #include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string>
 #include <string_view>
 
 #include "core/value.h"
 
 namespace tessera {
 
-struct Entry {
+class Entry {
+ public:
   static constexpr int64_t kNoExpire = -1;
   static constexpr uint32_t kNotVolatile = UINT32_MAX;
+  // Strings whose whole entry fits in this many bytes are stored inline.
+  static constexpr size_t kMaxInline = 16 << 10;
 
-  Entry* next = nullptr;
-  int64_t expire_ms = kNoExpire;         // absolute unix time in ms, or kNoExpire
-  uint32_t volatile_idx = kNotVolatile;  // position in Db's volatile list
-  uint32_t access_clock = 0;             // LRU clock (seconds) at last access
-  Value value;
-  uint32_t key_len = 0;
-  char key_data[];
+  Entry() = delete;
 
-  std::string_view key() const { return {key_data, key_len}; }
-  bool has_expire() const { return expire_ms != kNoExpire; }
+  // Bytes an entry for (key, v) needs, with or without room for a TTL.
+  static size_t EncodedSize(std::string_view key, const Value& v, bool with_ttl);
+  // Builds the entry in `mem` (EncodedSize bytes), taking v's contents.
+  static Entry* Encode(void* mem, std::string_view key, Value&& v, bool with_ttl);
+  // Releases what the entry owns outside its block (heap string, object).
+  void ReleasePayload();
+  size_t encoded_size() const;
 
-  // `access_clock`: the LRU clock (seconds) to start from; creation counts as an access.
-  static Entry* Create(std::string_view key, Value v, uint32_t access_clock);
-  static void Destroy(Entry* e);
+  std::string_view key() const;
+  uint32_t clock() const { return Load<uint32_t>(0); }
+  void set_clock(uint32_t c) { Store<uint32_t>(0, c); }
+
+  bool has_expire() const { return flags() & kHasTtl; }
+  int64_t expire_ms() const { return has_expire() ? Load<int64_t>(kTtlAt) : kNoExpire; }
+  // Only on an entry that has room for a TTL (has_expire()).
+  void set_expire_ms(int64_t ms) { Store<int64_t>(kTtlAt, ms); }
+  uint32_t volatile_idx() const { return Load<uint32_t>(kTtlAt + 8); }
+  void set_volatile_idx(uint32_t i) { Store<uint32_t>(kTtlAt + 8, i); }
+
+  ValueType type() const;
+  const char* encoding() const;
+  bool is_int() const { return kind() == kInt; }
+  int64_t int_value() const { return Load<int64_t>(PayloadAt()); }
+  // Replaces an int value with another int (no size change).
+  void set_int_value(int64_t v) { Store<int64_t>(PayloadAt(), v); }
+  // The stored bytes of a string that is not int-encoded, else nullopt.
+  std::optional<std::string_view> BytesView() const;
+  std::string ToString() const;
+  void AppendTo(std::string* out) const;
+  size_t StringLength() const;
+  const Object* object() const;
+  Object* object();
+  // The heap string of a "raw" string entry (see Db::MutableString), else nullptr.
+  std::string* heap_string() const;
+
+  Value CloneValue() const;
+  // Moves the value out; the entry is left holding an int (nothing to release).
+  Value TakeValue();
+  // Bytes the value holds outside the block.
+  size_t HeapBytes() const;
+
+ private:
+  enum Kind : uint8_t { kInt = 0, kInline = 1, kHeap = 2, kObject = 3 };
+  static constexpr uint8_t kKindMask = 3, kRaw = 4, kHasTtl = 8;
+  static constexpr size_t kFlagsAt = 4, kTtlAt = 5;
+
+  template <typename T>
+  T Load(size_t at) const {
+    T v;
+    memcpy(&v, reinterpret_cast<const char*>(this) + at, sizeof(T));
+    return v;
+  }
+  template <typename T>
+  void Store(size_t at, T v) {
+    memcpy(reinterpret_cast<char*>(this) + at, &v, sizeof(T));
+  }
+  const char* bytes() const { return reinterpret_cast<const char*>(this); }
+  char* bytes_mut() { return reinterpret_cast<char*>(this); }
+  uint8_t flags() const { return static_cast<uint8_t>(bytes()[kFlagsAt]); }
+  Kind kind() const { return static_cast<Kind>(flags() & kKindMask); }
+  size_t KeyAt() const { return has_expire() ? kTtlAt + 12 : kTtlAt; }
+  size_t PayloadAt() const;
+  template <typename T>
+  T LoadPtr() const {
+    return reinterpret_cast<T>(Load<uintptr_t>(PayloadAt()));
+  }
 };
 
 }  // namespace tessera

@@ -1,146 +1,154 @@
-// KeyTable: Redis dict-style chained hashing with incremental rehash and cursor scan.
+// KeyTable: extendible hashing over linearly probed 60-slot segments.
 #include "core/key_table.h"
 
-#include <cstdlib>
 #include <cstring>
-#include <new>
 
 #include "base/hash.h"
 
 namespace tessera {
 
-Entry* Entry::Create(std::string_view key, Value v, uint32_t access_clock) {
-  void* mem = ::operator new(sizeof(Entry) + key.size());
-  Entry* e = new (mem) Entry();
-  e->value = std::move(v);
-  e->access_clock = access_clock;
-  e->key_len = static_cast<uint32_t>(key.size());
-  memcpy(e->key_data, key.data(), key.size());
-  return e;
+KeyTable::KeyTable(const SlabAllocator* slab) : slab_(slab) {
+  dir_.push_back(new Segment());
+  segments_ = 1;
 }
 
-void Entry::Destroy(Entry* e) {
-  e->~Entry();
-  ::operator delete(e);
+KeyTable::~KeyTable() {
+  Clear([](Handle) {});
+  delete dir_[0];
 }
-
-KeyTable::~KeyTable() { Clear(); }
 
 uint64_t KeyTable::Hash(std::string_view k) { return HashBytes(k); }
 
-Entry* KeyTable::Find(std::string_view key) {
-  if (size_ == 0) return nullptr;
-  if (rehashing()) RehashStep(1);
-  uint64_t h = Hash(key);
-  for (int t = 0; t < 2; ++t) {
-    const Buckets& b = ht_[t];
-    if (b.size == 0) continue;
-    for (Entry* e = b.slots[h & b.mask()]; e; e = e->next)
-      if (e->key_len == key.size() && memcmp(e->key_data, key.data(), key.size()) == 0) return e;
-    if (!rehashing()) break;
-  }
-  return nullptr;
+size_t KeyTable::memory_bytes() const {
+  return dir_.capacity() * sizeof(Segment*) + segments_ * sizeof(Segment);
 }
 
-void KeyTable::Insert(Entry* e) {
-  if (rehashing()) RehashStep(1);
-  MaybeResize();
-  Buckets& b = rehashing() ? ht_[1] : ht_[0];
-  uint64_t idx = Hash(e->key()) & b.mask();
-  e->next = b.slots[idx];
-  b.slots[idx] = e;
-  ++b.used;
+int KeyTable::FindSlot(const Segment* s, uint64_t h, std::string_view key) const {
+  uint8_t tag = Tag(h);
+  int i = Home(h);
+  for (int n = 0; n < kSlots; ++n) {
+    Handle x = s->slots[i];
+    if (x == kNone) return -1;
+    if (s->tags[i] == tag && KeyOf(x) == key) return i;
+    if (++i == kSlots) i = 0;
+  }
+  return -1;
+}
+
+Entry* KeyTable::Find(std::string_view key) const {
+  Handle h = FindHandle(key);
+  return h == kNone ? nullptr : static_cast<Entry*>(slab_->Ptr(h));
+}
+
+KeyTable::Handle KeyTable::FindHandle(std::string_view key) const {
+  uint64_t h = Hash(key);
+  const Segment* s = SegmentFor(h);
+  int i = FindSlot(s, h, key);
+  return i < 0 ? kNone : s->slots[i];
+}
+
+void KeyTable::Place(Segment* s, uint64_t h, Handle handle) {
+  int i = Home(h);
+  while (s->slots[i] != kNone)
+    if (++i == kSlots) i = 0;
+  s->slots[i] = handle;
+  s->tags[i] = Tag(h);
+  ++s->count;
+}
+
+void KeyTable::Insert(Handle handle) {
+  uint64_t h = Hash(KeyOf(handle));
+  Segment* s = SegmentFor(h);
+  while (s->count >= kMaxFill) {
+    Split(s, h);
+    s = SegmentFor(h);
+  }
+  Place(s, h, handle);
   ++size_;
 }
 
-Entry* KeyTable::Unlink(std::string_view key) {
-  if (size_ == 0) return nullptr;
-  if (rehashing()) RehashStep(1);
+void KeyTable::Split(Segment* s, uint64_t h) {
+  if (s->depth == global_depth_) {
+    // Double the directory: entry i + old_size points where entry i does.
+    size_t old = dir_.size();
+    dir_.resize(old * 2);
+    for (size_t i = 0; i < old; ++i) dir_[old + i] = dir_[i];
+    ++global_depth_;
+  }
+  uint32_t depth = s->depth;
+  auto* hi = new Segment();
+  ++segments_;
+  Handle moved[kSlots];
+  int n = 0;
+  for (int i = 0; i < kSlots; ++i) {
+    if (s->slots[i] != kNone) moved[n++] = s->slots[i];
+  }
+  memset(s->slots, 0, sizeof(s->slots));
+  s->count = 0;
+  s->depth = hi->depth = static_cast<uint8_t>(depth + 1);
+  for (int i = 0; i < n; ++i) {
+    uint64_t kh = Hash(KeyOf(moved[i]));
+    Place((kh >> depth) & 1 ? hi : s, kh, moved[i]);
+  }
+  // Directory entries sharing the segment's low `depth` bits with the bit at `depth` set now
+  // point to the new segment.
+  uint64_t low = h & ((uint64_t{1} << depth) - 1);
+  for (uint64_t i = low | (uint64_t{1} << depth); i < dir_.size(); i += uint64_t{2} << depth)
+    dir_[i] = hi;
+}
+
+void KeyTable::Replace(std::string_view key, Handle handle) {
   uint64_t h = Hash(key);
-  for (int t = 0; t < 2; ++t) {
-    Buckets& b = ht_[t];
-    if (b.size == 0) continue;
-    Entry** link = &b.slots[h & b.mask()];
-    for (Entry* e = *link; e; link = &e->next, e = e->next) {
-      if (e->key_len == key.size() && memcmp(e->key_data, key.data(), key.size()) == 0) {
-        *link = e->next;
-        e->next = nullptr;
-        --b.used;
-        --size_;
-        MaybeResize();
-        return e;
-      }
-    }
-    if (!rehashing()) break;
-  }
-  return nullptr;
+  Segment* s = SegmentFor(h);
+  int i = FindSlot(s, h, key);
+  s->slots[i] = handle;
 }
 
-void KeyTable::Clear() {
-  for (auto& b : ht_) {
-    for (uint64_t i = 0; i < b.size; ++i) {
-      Entry* e = b.slots[i];
-      while (e) {
-        Entry* next = e->next;
-        Entry::Destroy(e);
-        e = next;
-      }
+void KeyTable::EraseAt(Segment* s, int i) {
+  // Backward-shift deletion: pull later members of the probe run into the hole when their
+  // home position allows it, so lookups can keep stopping at the first empty slot.
+  int j = i;
+  for (;;) {
+    if (++j == kSlots) j = 0;
+    if (s->slots[j] == kNone) break;
+    int home = Home(Hash(KeyOf(s->slots[j])));
+    // Distance from home to j and from the hole to j, going forward around the segment.
+    int dist_home = (j - home + kSlots) % kSlots;
+    int dist_hole = (j - i + kSlots) % kSlots;
+    if (dist_home >= dist_hole) {
+      s->slots[i] = s->slots[j];
+      s->tags[i] = s->tags[j];
+      i = j;
     }
-    b = Buckets();
   }
-  rehash_idx_ = -1;
+  s->slots[i] = kNone;
+  s->tags[i] = 0;
+  --s->count;
+}
+
+KeyTable::Handle KeyTable::Unlink(std::string_view key) {
+  uint64_t h = Hash(key);
+  Segment* s = SegmentFor(h);
+  int i = FindSlot(s, h, key);
+  if (i < 0) return kNone;
+  Handle out = s->slots[i];
+  EraseAt(s, i);
+  --size_;
+  return out;
+}
+
+void KeyTable::Clear(const std::function<void(Handle)>& release) {
+  ForEach(release);
+  // Free every segment once (several directory entries may share one).
+  for (size_t i = 0; i < dir_.size(); ++i) {
+    Segment* s = dir_[i];
+    if (i < (uint64_t{1} << s->depth)) delete s;
+  }
+  dir_.assign(1, new Segment());
+  dir_.shrink_to_fit();
+  global_depth_ = 0;
+  segments_ = 1;
   size_ = 0;
-}
-
-void KeyTable::StartRehash(uint64_t new_size) {
-  ht_[1].slots.reset(new Entry*[new_size]());
-  ht_[1].size = new_size;
-  ht_[1].used = 0;
-  rehash_idx_ = 0;
-}
-
-void KeyTable::MaybeResize() {
-  if (rehashing()) return;
-  if (ht_[0].size == 0) {
-    ht_[0].slots.reset(new Entry*[4]());
-    ht_[0].size = 4;
-    return;
-  }
-  if (size_ >= ht_[0].size) {
-    StartRehash(ht_[0].size * 2);
-  } else if (ht_[0].size > 4 && size_ * 10 < ht_[0].size) {
-    uint64_t target = 4;
-    while (target < size_) target *= 2;
-    StartRehash(target);
-  }
-}
-
-void KeyTable::RehashStep(int n) {
-  // Visit at most n*10 empty buckets so one step stays bounded.
-  int empty_visits = n * 10;
-  while (n-- > 0 && ht_[0].used != 0) {
-    while (ht_[0].slots[rehash_idx_] == nullptr) {
-      ++rehash_idx_;
-      if (--empty_visits == 0) return;
-    }
-    Entry* e = ht_[0].slots[rehash_idx_];
-    while (e) {
-      Entry* next = e->next;
-      uint64_t idx = Hash(e->key()) & ht_[1].mask();
-      e->next = ht_[1].slots[idx];
-      ht_[1].slots[idx] = e;
-      --ht_[0].used;
-      ++ht_[1].used;
-      e = next;
-    }
-    ht_[0].slots[rehash_idx_] = nullptr;
-    ++rehash_idx_;
-  }
-  if (ht_[0].used == 0) {
-    ht_[0] = std::move(ht_[1]);
-    ht_[1] = Buckets();
-    rehash_idx_ = -1;
-  }
 }
 
 namespace {
@@ -154,74 +162,44 @@ uint64_t Rev(uint64_t v) {
 }
 }  // namespace
 
-uint64_t KeyTable::Scan(uint64_t v, const std::function<void(Entry*)>& fn) const {
-  if (size_ == 0) return 0;
-  auto emit = [&](const Buckets& b, uint64_t idx) {
-    for (Entry* e = b.slots[idx & b.mask()]; e;) {
-      Entry* next = e->next;
-      fn(e);
-      e = next;
-    }
-  };
-  if (!rehashing()) {
-    const Buckets& t0 = ht_[0];
-    uint64_t m0 = t0.mask();
-    emit(t0, v & m0);
-    v |= ~m0;
-    v = Rev(v);
-    v++;
-    v = Rev(v);
-  } else {
-    const Buckets* t0 = &ht_[0];
-    const Buckets* t1 = &ht_[1];
-    if (t0->size > t1->size) std::swap(t0, t1);
-    uint64_t m0 = t0->mask(), m1 = t1->mask();
-    emit(*t0, v & m0);
-    do {
-      emit(*t1, v & m1);
-      v |= ~m1;
-      v = Rev(v);
-      v++;
-      v = Rev(v);
-    } while (v & (m0 ^ m1));
-  }
-  return v;
+uint64_t KeyTable::Scan(uint64_t v, const std::function<void(Handle&)>& fn) {
+  Segment* s = dir_[v & (dir_.size() - 1)];
+  for (int i = 0; i < kSlots; ++i)
+    if (s->slots[i] != kNone) fn(s->slots[i]);
+  // Advance the reversed cursor past every directory entry this segment covers.
+  uint64_t m = (uint64_t{1} << s->depth) - 1;
+  v |= ~m;
+  v = Rev(v);
+  v++;
+  return Rev(v);
 }
 
-Entry* KeyTable::Random(uint64_t (*rnd)()) {
-  if (size_ == 0) return nullptr;
-  if (rehashing()) RehashStep(1);
-  Entry* head = nullptr;
-  // Bounded tries; the load factor is kept >= 10% so this ends quickly in practice.
-  for (int tries = 0; tries < 100000 && !head; ++tries) {
-    if (rehashing()) {
-      uint64_t span = ht_[0].size - rehash_idx_ + ht_[1].size;
-      uint64_t h = rehash_idx_ + rnd() % span;
-      head = h >= ht_[0].size ? ht_[1].slots[h - ht_[0].size] : ht_[0].slots[h];
-    } else {
-      head = ht_[0].slots[rnd() & ht_[0].mask()];
-    }
+KeyTable::Handle KeyTable::Random(uint64_t (*rnd)()) const {
+  if (size_ == 0) return kNone;
+  // Segments are at least a few keys full once the table has split; an empty segment (only
+  // possible after deletions) costs another try. Bounded, then a plain walk.
+  for (int tries = 0; tries < 1000; ++tries) {
+    const Segment* s = dir_[rnd() & (dir_.size() - 1)];
+    if (s->count == 0) continue;
+    int i = static_cast<int>(rnd() % kSlots);
+    while (s->slots[i] == kNone)
+      if (++i == kSlots) i = 0;
+    return s->slots[i];
   }
-  if (!head)
-    ForEach([&](Entry* e) {
-      if (!head) head = e;
-    });
-  size_t len = 0;
-  for (Entry* e = head; e; e = e->next) ++len;
-  size_t pick = rnd() % len;
-  Entry* e = head;
-  while (pick--) e = e->next;
-  return e;
+  Handle found = kNone;
+  ForEach([&](Handle h) {
+    if (found == kNone) found = h;
+  });
+  return found;
 }
 
-void KeyTable::ForEach(const std::function<void(Entry*)>& fn) const {
-  for (const auto& b : ht_)
-    for (uint64_t i = 0; i < b.size; ++i)
-      for (Entry* e = b.slots[i]; e;) {
-        Entry* next = e->next;
-        fn(e);
-        e = next;
-      }
+void KeyTable::ForEach(const std::function<void(Handle)>& fn) const {
+  for (size_t d = 0; d < dir_.size(); ++d) {
+    const Segment* s = dir_[d];
+    if (d >= (uint64_t{1} << s->depth)) continue;  // visited through its first entry
+    for (int i = 0; i < kSlots; ++i)
+      if (s->slots[i] != kNone) fn(s->slots[i]);
+  }
 }
 
 }  // namespace tessera

@@ -30,13 +30,13 @@ Value Value::FromString(std::string_view s) {
     if (auto v = ParseInt64(s)) return Value(*v);
   }
   Value out;
-  out.data_ = Str{std::string(s), s.size() > kEmbstrMax};
+  out.data_ = Str{std::string(s), s.size() > kEmbstrMax, false};
   return out;
 }
 
-Value Value::RawString(std::string s) {
+Value Value::Bytes(std::string s, bool raw, bool edited) {
   Value out;
-  out.data_ = Str{std::move(s), true};
+  out.data_ = Str{std::move(s), raw, edited};
   return out;
 }
 
@@ -83,13 +83,6 @@ size_t Value::StringLength() const {
 std::optional<std::string_view> Value::BytesView() const {
   if (auto* s = std::get_if<Str>(&data_)) return std::string_view(s->bytes);
   return std::nullopt;
-}
-
-std::string& Value::MutableString() {
-  if (!std::holds_alternative<Str>(data_)) data_ = Str{ToString(), true};
-  auto& s = std::get<Str>(data_);
-  s.raw = true;
-  return s.bytes;
 }
 
 const char* Value::encoding() const {

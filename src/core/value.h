@@ -35,8 +35,9 @@ class Value {
   static Value FromInt(int64_t v) { return Value(v); }
   // Stores `s` as an integer when it is one, else as bytes.
   static Value FromString(std::string_view s);
-  // Stores `s` as bytes, never as an integer (Redis's "raw" after APPEND / SETRANGE).
-  static Value RawString(std::string s);
+  // Stores `s` as bytes, never as an integer, with Redis's "raw" encoding; `edited` marks a
+  // string that is edited in place (APPEND, SETRANGE) and is kept in its own growable buffer.
+  static Value Bytes(std::string s, bool raw, bool edited);
   static Value FromObject(std::unique_ptr<Object> o) { return Value(std::move(o)); }
 
   ValueType type() const;
@@ -52,9 +53,6 @@ class Value {
   size_t StringLength() const;
   // The stored bytes when the string is not int-encoded (no copy), else nullopt.
   std::optional<std::string_view> BytesView() const;
-  // Mutable bytes, converting an int value to raw bytes first.
-  std::string& MutableString();
-
   const char* encoding() const;
   Value Clone() const;
   size_t MemoryUsage() const;
@@ -63,9 +61,11 @@ class Value {
   explicit Value(int64_t v) : data_(v) {}
   explicit Value(std::unique_ptr<Object> o) : data_(std::move(o)) {}
 
+  friend class Entry;
   struct Str {
     std::string bytes;
-    bool raw = false;  // modified in place or created too big for embstr
+    bool raw = false;     // Redis's "raw" encoding: edited in place or too big for embstr
+    bool edited = false;  // edited in place: kept in its own buffer, not inline
   };
   std::variant<int64_t, Str, std::unique_ptr<Object>> data_;
 };

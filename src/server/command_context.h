@@ -56,7 +56,7 @@ class CommandContext {
     Entry* e = s.db(db_index).Find(key, now_ms);
     if (e) {
       ++s.stats().keyspace_hits;
-      if (touch == Touch::kYes) e->access_clock = static_cast<uint32_t>(now_ms / 1000);
+      if (touch == Touch::kYes) s.keyspace().Touch(e, now_ms);
     } else {
       ++s.stats().keyspace_misses;
     }
@@ -64,8 +64,9 @@ class CommandContext {
   }
   // Lookup for writing: no hit/miss accounting.
   Entry* LookupWrite(std::string_view key) {
-    Entry* e = DbFor(key).Find(key, now_ms);
-    if (e) e->access_clock = static_cast<uint32_t>(now_ms / 1000);
+    Shard& s = ShardFor(key);
+    Entry* e = s.db(db_index).Find(key, now_ms);
+    if (e) s.keyspace().Touch(e, now_ms);
     return e;
   }
   // Records `n` changes to the dataset (rdb_changes_since_last_save, future replication).

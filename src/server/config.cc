@@ -161,7 +161,6 @@ void AddCompatSettings(std::vector<Setting>& s) {
       {"replica-read-only", "yes", true},
       {"repl-diskless-sync", "yes", true},
       {"repl-disable-tcp-nodelay", "no", true},
-      {"activedefrag", "no", true},
       {"dynamic-hz", "yes", true},
       {"aof-use-rdb-preamble", "yes", true},
       {"aof-load-truncated", "yes", true},
@@ -226,11 +225,6 @@ void AddCompatSettings(std::vector<Setting>& s) {
   s.back().effective = true;  // read by DEBUG
   s.push_back(Compat("enable-protected-configs", K::kEnum, "no", false, {"no", "yes", "local"}));
   s.push_back(Compat("enable-module-command", K::kEnum, "no", false, {"no", "yes", "local"}));
-  s.push_back(Compat("active-defrag-ignore-bytes", K::kMemory, "104857600", true));
-  s.push_back(Compat("active-defrag-threshold-lower", K::kInt, "10", true, {}, 0, 1000));
-  s.push_back(Compat("active-defrag-threshold-upper", K::kInt, "100", true, {}, 0, 1000));
-  s.push_back(Compat("active-defrag-cycle-min", K::kInt, "1", true, {}, 1, 99));
-  s.push_back(Compat("active-defrag-cycle-max", K::kInt, "25", true, {}, 1, 99));
   s.push_back(Compat("maxmemory-eviction-tenacity", K::kInt, "10", true, {}, 0, 100));
   s.push_back(Compat("replica-announced", K::kBool, "yes", true));
   s.push_back(Compat("shutdown-timeout", K::kInt, "10", true));
@@ -251,6 +245,9 @@ Setting StrSetting(std::string name, std::string Config::*field, bool runtime,
                      bool ok = false;
                      for (auto& x : allowed) ok |= (x == v);
                      if (!ok) {
+                       // A yes/no setting is a boolean to Redis, with its own error text.
+                       if (allowed == std::vector<std::string>{"yes", "no"})
+                         return std::string("argument must be 'yes' or 'no'");
                        std::string msg = "argument(s) must be one of the following: ";
                        for (size_t i = 0; i < allowed.size(); ++i)
                          msg += (i ? ", " : "") + allowed[i];
@@ -320,17 +317,29 @@ const std::vector<Setting>& Settings() {
                            1024 * 1024, true));
     s.push_back(Setting{"client-output-buffer-limit", {}, true, ObufString, SetObuf, -1});
     s.push_back(IntSetting("hz", &Config::hz, 1, 500, true));
-    s.push_back(StrSetting("loglevel", &Config::loglevel, true,
-                           {"debug", "verbose", "notice", "warning", "nothing"}));
+    s.push_back(
+        StrSetting("loglevel", &Config::loglevel, true, {"debug", "verbose", "notice", "warning"}));
     s.push_back(StrSetting("logfile", &Config::logfile, false));
     s.push_back(StrSetting("requirepass", &Config::requirepass, true));
     s.push_back(MemSetting("maxmemory", &Config::maxmemory, 0, true));
-    s.push_back(StrSetting("maxmemory-policy", &Config::maxmemory_policy, true,
-                           {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl",
-                            "allkeys-lru", "allkeys-lfu", "allkeys-random", "noeviction"}));
-    s.push_back(IntSetting("maxmemory-samples", &Config::maxmemory_samples, 1, 64, true));
+    s.push_back(StrSetting(
+        "maxmemory-policy", &Config::maxmemory_policy, true,
+        {"volatile-lru", "volatile-lfu", "volatile-random", "volatile-ttl", "allkeys-lru",
+         "allkeys-lfu", "allkeys-random", "noeviction", "allkeys-fifo", "volatile-fifo"}));
+    s.push_back(IntSetting("maxmemory-samples", &Config::maxmemory_samples, 1, INT_MAX, true));
     s.push_back(IntSetting("lfu-log-factor", &Config::lfu_log_factor, 0, INT_MAX, true));
     s.push_back(IntSetting("lfu-decay-time", &Config::lfu_decay_time, 0, INT_MAX, true));
+    s.push_back(StrSetting("activedefrag", &Config::activedefrag, true, {"yes", "no"}));
+    s.push_back(
+        MemSetting("active-defrag-ignore-bytes", &Config::active_defrag_ignore_bytes, 1, true));
+    s.push_back(IntSetting("active-defrag-threshold-lower", &Config::active_defrag_threshold_lower,
+                           0, 1000, true));
+    s.push_back(IntSetting("active-defrag-threshold-upper", &Config::active_defrag_threshold_upper,
+                           0, 1000, true));
+    s.push_back(
+        IntSetting("active-defrag-cycle-min", &Config::active_defrag_cycle_min, 1, 99, true));
+    s.push_back(
+        IntSetting("active-defrag-cycle-max", &Config::active_defrag_cycle_max, 1, 99, true));
     s.push_back(StrSetting("dir", &Config::dir, true));
     s.push_back(StrSetting("dbfilename", &Config::dbfilename, true));
     s.push_back(StrSetting("appendonly", &Config::appendonly, false, {"no"}));
@@ -340,11 +349,10 @@ const std::vector<Setting>& Settings() {
     s.push_back(StrSetting("daemonize", &Config::daemonize, false, {"no"}));
     s.push_back(StrSetting("pidfile", &Config::pidfile, false));
     s.push_back(StrSetting("protected-mode", &Config::protected_mode, true, {"yes", "no"}));
-    // Fields later issues will act on (memory, persistence); reported as having no effect yet.
+    // Fields later issues will act on (persistence); reported as having no effect yet.
     for (auto& x : s)
-      for (const char* n : {"maxmemory", "maxmemory-policy", "maxmemory-samples", "lfu-log-factor",
-                            "lfu-decay-time", "dir", "dbfilename", "appendonly", "save",
-                            "protected-mode", "daemonize"})
+      for (const char* n :
+           {"dir", "dbfilename", "appendonly", "save", "protected-mode", "daemonize"})
         if (x.name == n) x.effective = false;
     AddCompatSettings(s);
     return s;

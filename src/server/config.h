@@ -42,6 +42,13 @@ struct Config {
   int64_t maxmemory_samples = 5;
   int64_t lfu_log_factor = 10;
   int64_t lfu_decay_time = 1;
+  // Slab compaction (Redis's active defragmentation settings; on by default in Tessera).
+  std::string activedefrag = "yes";
+  int64_t active_defrag_ignore_bytes = 100LL << 20;
+  int64_t active_defrag_threshold_lower = 10;
+  int64_t active_defrag_threshold_upper = 100;
+  int64_t active_defrag_cycle_min = 1;
+  int64_t active_defrag_cycle_max = 25;
   std::string dir = ".";
   std::string dbfilename = "dump.rdb";
   std::string appendonly = "no";

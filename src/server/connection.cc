@@ -242,6 +242,10 @@ void Connection::CheckLimits(int64_t now_ms) {
   }
 }
 
+size_t Connection::MemoryUsage() const {
+  return sizeof(*this) + rbuf_.capacity() + wbuf_.capacity();
+}
+
 std::string Connection::InfoLine(int64_t now_ms) const {
   std::string flags;
   if (paused_) flags += "b";
@@ -262,8 +266,7 @@ std::string Connection::InfoLine(int64_t now_ms) const {
          " db=" + num(db) + " sub=0 psub=0 ssub=0 multi=-1 qbuf=" + num(qbuf) +
          " qbuf-free=" + num(rbuf_.capacity() - qbuf) +
          " argv-mem=0 multi-mem=0 rbs=" + num(rbuf_.capacity()) +
-         " rbp=0 obl=0 oll=0 omem=" + num(omem) +
-         " tot-mem=" + num(sizeof(*this) + rbuf_.capacity() + wbuf_.capacity()) +
+         " rbp=0 obl=0 oll=0 omem=" + num(omem) + " tot-mem=" + num(MemoryUsage()) +
          " events=" + events + " cmd=" + (last_command ? last_command->name : "NULL") +
          " user=default redir=-1 resp=" + num(resp);
   return out;

@@ -48,6 +48,8 @@ class Connection : public IoHandler {
   }
   // The CLIENT LIST / CLIENT INFO line (without the trailing newline).
   std::string InfoLine(int64_t now_ms) const;
+  // Bytes this connection holds (CLIENT LIST tot-mem, MEMORY STATS clients.normal).
+  size_t MemoryUsage() const;
   // Closes the client if it has been idle longer than `timeout_s` or broke its output limit.
   void CheckLimits(int64_t now_ms);
 

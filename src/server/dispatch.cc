@@ -50,6 +50,19 @@ void PostReply(Server* server, int origin, uint64_t conn_id, uint64_t slot, std:
   });
 }
 
+// Before a command that may grow memory (denyoom): evicts on the shards of its keys until each
+// is within its maxmemory share; false when one stays over (the command is refused).
+bool MakeRoom(Shard& exec_shard, const CommandSpec* spec, ArgList args, int64_t now_ms) {
+  Server& server = exec_shard.server();
+  if (server.config().maxmemory == 0) return true;
+  if (server.num_shards() == 1 || spec->route != Route::kKeys)
+    return exec_shard.keyspace().MakeRoom(now_ms);
+  // Several shards are parked for a multi-key command; each key's shard must have room.
+  for (int pos : spec->KeyPositions(args))
+    if (!server.shard(server.ShardOf(args[pos])).keyspace().MakeRoom(now_ms)) return false;
+  return true;
+}
+
 }  // namespace
 
 void Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec* spec, ArgList args,
@@ -58,7 +71,10 @@ void Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec*
   int64_t t0 = NowUs();
   CommandContext ctx(&exec_shard.server(), &exec_shard, conn, spec, args, out, resp, db, client_id,
                      t0 / 1000);
-  spec->handler(ctx);
+  if ((spec->flags & kCmdDenyOom) && !MakeRoom(exec_shard, spec, args, ctx.now_ms))
+    ctx.rb.Error("OOM command not allowed when used memory > 'maxmemory'.");
+  else
+    spec->handler(ctx);
   auto& st = exec_shard.stats();
   auto& cs = st.commands[spec->id];
   ++cs.calls;

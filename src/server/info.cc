@@ -4,43 +4,20 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 
 #include "base/clock.h"
+#include "base/malloc.h"
 #include "base/strings.h"
 #include "server/command_context.h"
 #include "server/connection.h"
 
-#ifdef TESSERA_MIMALLOC
-#include <mimalloc.h>
-#endif
-
 namespace tessera {
 namespace {
 
-std::string Human(int64_t bytes) {
-  char buf[64];
-  double d = static_cast<double>(bytes);
-  if (bytes < 1024)
-    snprintf(buf, sizeof(buf), "%lldB", static_cast<long long>(bytes));
-  else if (bytes < (1 << 20))
-    snprintf(buf, sizeof(buf), "%.2fK", d / 1024);
-  else if (bytes < (1LL << 30))
-    snprintf(buf, sizeof(buf), "%.2fM", d / (1 << 20));
-  else
-    snprintf(buf, sizeof(buf), "%.2fG", d / (1LL << 30));
-  return buf;
-}
-
-int64_t ReadStatusField(const char* field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  size_t n = strlen(field);
-  while (std::getline(in, line))
-    if (line.compare(0, n, field) == 0) return atoll(line.c_str() + n + 1) * 1024;
-  return 0;
-}
+std::string Human(int64_t bytes) { return FormatBytesHuman(bytes); }
 
 int64_t TotalSystemMemory() {
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
@@ -49,7 +26,7 @@ int64_t TotalSystemMemory() {
 
 struct Totals {
   ShardStats st;
-  int64_t expired = 0, blocked = 0;
+  int64_t expired = 0, evicted = 0, blocked = 0, defrag_moved = 0;
 };
 
 Totals Aggregate(Server& server) {
@@ -77,6 +54,8 @@ Totals Aggregate(Server& server) {
       t.st.commands[c].failed_calls += x.commands[c].failed_calls;
     }
     for (int d = 0; d < s.num_dbs(); ++d) t.expired += s.db(d).expired();
+    t.evicted += static_cast<int64_t>(s.keyspace().evicted());
+    t.defrag_moved += static_cast<int64_t>(s.keyspace().moved_entries());
     t.blocked += s.blocked_clients();
   }
   return t;
@@ -159,39 +138,64 @@ void Clients(InfoWriter& w, CommandContext& ctx, const Totals& t) {
   w.Field("clients_in_timeout_table", "0");
 }
 
+std::string Ratio(double v) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%.2f", v);
+  return buf;
+}
+
 void Memory(InfoWriter& w, CommandContext& ctx) {
-  int64_t rss = ReadStatusField("VmRSS");
-  int64_t peak_rss = ReadStatusField("VmHWM");
-  int64_t used = rss;
-  int64_t peak = peak_rss;
-  std::string allocator = "libc";
-#ifdef TESSERA_MIMALLOC
-  size_t elapsed, user, sys, cur_rss, pk_rss, cur_commit, pk_commit, faults;
-  mi_process_info(&elapsed, &user, &sys, &cur_rss, &pk_rss, &cur_commit, &pk_commit, &faults);
-  used = static_cast<int64_t>(cur_commit);
-  peak = static_cast<int64_t>(pk_commit);
-  allocator = "mimalloc-" + std::to_string(mi_version());
-#endif
-  const Config& cfg = ctx.server->config();
-  char ratio[32];
-  snprintf(ratio, sizeof(ratio), "%.2f", used > 0 ? static_cast<double>(rss) / used : 0.0);
-  char peak_perc[32];
-  snprintf(peak_perc, sizeof(peak_perc), "%.2f%%", peak > 0 ? 100.0 * used / peak : 0.0);
+  Server& server = *ctx.server;
+  const MemorySnapshot m = server.SnapshotMemory();
+  const AllocatorStats& a = m.allocator;
+  const Config& cfg = server.config();
+  auto i64 = [](size_t v) { return static_cast<int64_t>(v); };
+  auto ratio = [](size_t x, size_t y) { return y ? static_cast<double>(x) / y : 0.0; };
+  // Redis's split: the dataset is keys and values; the key tables count as overhead.
+  int64_t dataset = std::min(i64(m.used), i64(m.dataset - m.index));
+  int64_t overhead = i64(m.used) - dataset;
+  char perc[32];
+  snprintf(perc, sizeof(perc), "%.2f%%", m.peak ? 100.0 * m.used / m.peak : 0.0);
+  char dperc[32];
+  int64_t net = i64(m.used) - i64(m.startup);
+  snprintf(dperc, sizeof(dperc), "%.2f%%", net > 0 ? 100.0 * dataset / net : 0.0);
   w.Section("Memory");
-  w.Field("used_memory", used);
-  w.Field("used_memory_human", Human(used));
-  w.Field("used_memory_rss", rss);
-  w.Field("used_memory_rss_human", Human(rss));
-  w.Field("used_memory_peak", peak);
-  w.Field("used_memory_peak_human", Human(peak));
-  w.Field("used_memory_peak_perc", peak_perc);
+  w.Field("used_memory", i64(m.used));
+  w.Field("used_memory_human", Human(i64(m.used)));
+  w.Field("used_memory_rss", i64(m.rss));
+  w.Field("used_memory_rss_human", Human(i64(m.rss)));
+  w.Field("used_memory_peak", i64(m.peak));
+  w.Field("used_memory_peak_human", Human(i64(m.peak)));
+  w.Field("used_memory_peak_perc", perc);
+  w.Field("used_memory_overhead", overhead);
+  w.Field("used_memory_startup", i64(m.startup));
+  w.Field("used_memory_dataset", dataset);
+  w.Field("used_memory_dataset_perc", dperc);
+  w.Field("allocator_allocated", i64(a.allocated));
+  w.Field("allocator_active", i64(a.active));
+  w.Field("allocator_resident", i64(a.resident));
   w.Field("total_system_memory", TotalSystemMemory());
   w.Field("total_system_memory_human", Human(TotalSystemMemory()));
   w.Field("maxmemory", cfg.maxmemory);
   w.Field("maxmemory_human", Human(cfg.maxmemory));
   w.Field("maxmemory_policy", cfg.maxmemory_policy);
-  w.Field("mem_fragmentation_ratio", ratio);
-  w.Field("mem_allocator", allocator);
+  w.Field("allocator_frag_ratio", Ratio(ratio(a.active, a.allocated)));
+  w.Field("allocator_frag_bytes", i64(a.active) - i64(a.allocated));
+  w.Field("allocator_rss_ratio", Ratio(ratio(a.resident, a.active)));
+  w.Field("allocator_rss_bytes", i64(a.resident) - i64(a.active));
+  w.Field("rss_overhead_ratio", Ratio(ratio(m.rss, a.resident)));
+  w.Field("rss_overhead_bytes", i64(m.rss) - i64(a.resident));
+  w.Field("mem_fragmentation_ratio", Ratio(ratio(m.rss, m.used)));
+  w.Field("mem_fragmentation_bytes", i64(m.rss) - i64(m.used));
+  // Tessera's entry slabs: bytes in pages and in live blocks (the difference is what
+  // compaction wins back).
+  w.Field("slab_pages_bytes", i64(m.slab_pages));
+  w.Field("slab_used_bytes", i64(m.slab_used));
+  w.Field("slab_frag_ratio", Ratio(ratio(m.slab_pages, m.slab_used)));
+  w.Field("mem_allocator", AllocatorName());
+  w.Field("active_defrag_running", server.compacting() ? "1" : "0");
+  w.Field("lazyfree_pending_objects", "0");
+  w.Field("lazyfreed_objects", "0");
 }
 
 void Persistence(InfoWriter& w, CommandContext& ctx, const Totals& t) {
@@ -219,9 +223,10 @@ void Stats(InfoWriter& w, const Totals& t) {
   w.Field("rejected_connections", static_cast<int64_t>(st.rejected_connections));
   w.Field("expired_keys", t.expired);
   w.Field("expired_time_cap_reached_count", static_cast<int64_t>(st.expired_time_cap_reached));
-  w.Field("evicted_keys", "0");
+  w.Field("evicted_keys", t.evicted);
   w.Field("keyspace_hits", static_cast<int64_t>(st.keyspace_hits));
   w.Field("keyspace_misses", static_cast<int64_t>(st.keyspace_misses));
+  w.Field("active_defrag_hits", t.defrag_moved);
   w.Field("pubsub_channels", "0");
   w.Field("pubsub_patterns", "0");
   w.Field("total_error_replies", static_cast<int64_t>(st.total_error_replies));

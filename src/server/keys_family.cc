@@ -54,11 +54,8 @@ bool ParseDbIndex(CommandContext& ctx, const std::string& arg, int* out) {
   return true;
 }
 
-bool IsLfuPolicy(const Config& c) {
-  return c.maxmemory_policy == "allkeys-lfu" || c.maxmemory_policy == "volatile-lfu";
-}
-bool IsLruPolicy(const Config& c) {
-  return c.maxmemory_policy == "allkeys-lru" || c.maxmemory_policy == "volatile-lru";
+const EvictionConfig& Eviction(const CommandContext& ctx) {
+  return ctx.shard->keyspace().eviction();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -93,7 +90,7 @@ void Touch(CommandContext& ctx) {
 
 void Type(CommandContext& ctx) {
   Entry* e = LookupNoTouch(ctx, ctx.arg(1));
-  ctx.rb.SimpleString(e ? ValueTypeName(e->value.type()) : "none");
+  ctx.rb.SimpleString(e ? ValueTypeName(e->type()) : "none");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -112,11 +109,7 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   }
   // The entry stores its key inline: re-create it under the new name, keeping value, TTL and
   // access clock.
-  Entry* taken = ctx.DbFor(src).Take(src);
-  Entry* moved = Entry::Create(dst, std::move(taken->value), taken->access_clock);
-  moved->expire_ms = taken->expire_ms;
-  Entry::Destroy(taken);
-  dst_db.Put(moved);
+  dst_db.Put(dst, *ctx.DbFor(src).Take(src));
   ctx.Dirty(dst);
   nx ? ctx.rb.Integer(1) : ctx.rb.Ok();
 }
@@ -146,8 +139,8 @@ void Copy(CommandContext& ctx) {
   Db& dst_db = ctx.DbFor(dst, dbid);
   bool exists = dst_db.Find(dst, ctx.now_ms) != nullptr;
   if (exists && !replace) return ctx.rb.Integer(0);
-  Value copy = e->value.Clone();
-  int64_t expire = e->expire_ms;
+  Value copy = e->CloneValue();
+  int64_t expire = e->expire_ms();
   if (exists) dst_db.Delete(dst);
   Entry* ne = dst_db.Add(dst, std::move(copy), ctx.now_ms);
   if (expire != Entry::kNoExpire) dst_db.SetExpire(ne, expire);
@@ -164,7 +157,7 @@ void Move(CommandContext& ctx) {
   Db& dst_db = ctx.DbFor(key, dbid);
   if (dst_db.Find(key, ctx.now_ms)) return ctx.rb.Integer(0);
   // Same key, same shard, another Db: the entry moves as is (TTL and access clock kept).
-  dst_db.Put(ctx.DbFor(key).Take(key));
+  dst_db.Put(key, *ctx.DbFor(key).Take(key));
   ctx.Dirty(key);
   ctx.rb.Integer(1);
 }
@@ -265,7 +258,7 @@ void Scan(CommandContext& ctx) {
     if (use_pattern && !GlobMatch(*pattern, k)) continue;
     if (type) {
       Entry* e = LookupNoTouch(ctx, k);  // k lives on this (the routed) shard
-      if (!EqualsIgnoreCase(*type, e ? ValueTypeName(e->value.type()) : "none")) continue;
+      if (!EqualsIgnoreCase(*type, e ? ValueTypeName(e->type()) : "none")) continue;
     }
     out.push_back(std::move(k));
   }
@@ -333,7 +326,7 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
   Entry* e = ctx.LookupWrite(key);
   if (!e) return ctx.rb.Integer(0);
   if (flags) {
-    int64_t current = e->expire_ms;  // kNoExpire (-1) = no TTL
+    int64_t current = e->expire_ms();  // kNoExpire (-1) = no TTL
     bool none = current == Entry::kNoExpire;
     if ((flags & kExpNx) && !none) return ctx.rb.Integer(0);
     if ((flags & kExpXx) && none) return ctx.rb.Integer(0);
@@ -359,7 +352,7 @@ void TtlGeneric(CommandContext& ctx, bool output_ms, bool output_abs) {
   Entry* e = LookupNoTouch(ctx, ctx.arg(1));
   if (!e) return ctx.rb.Integer(-2);
   if (!e->has_expire()) return ctx.rb.Integer(-1);
-  int64_t ttl = output_abs ? e->expire_ms : e->expire_ms - ctx.now_ms;
+  int64_t ttl = output_abs ? e->expire_ms() : e->expire_ms() - ctx.now_ms;
   if (ttl < 0) ttl = 0;
   ctx.rb.Integer(output_ms ? ttl : (ttl + 500) / 1000);
 }
@@ -389,7 +382,7 @@ Entry* ObjectLookup(CommandContext& ctx) {
 }
 
 void ObjectEncoding(CommandContext& ctx) {
-  if (Entry* e = ObjectLookup(ctx)) ctx.rb.Bulk(e->value.encoding());
+  if (Entry* e = ObjectLookup(ctx)) ctx.rb.Bulk(e->encoding());
 }
 
 void ObjectRefcount(CommandContext& ctx) {
@@ -397,43 +390,38 @@ void ObjectRefcount(CommandContext& ctx) {
   if (!e) return;
   // Redis shares the objects for the integers 0..9999 (refcount INT_MAX) unless an LRU/LFU
   // policy with a memory limit needs a per-key access clock.
-  const Config& cfg = ctx.server->config();
-  bool shared_ok = cfg.maxmemory == 0 || !(IsLruPolicy(cfg) || IsLfuPolicy(cfg));
-  const Value& v = e->value;
-  bool shared = shared_ok && v.type() == ValueType::kString && v.is_int() && v.int_value() >= 0 &&
-                v.int_value() < 10000;
+  const EvictionPolicy p = Eviction(ctx).policy;
+  bool lru_lfu =
+      p == EvictionPolicy::kAllKeysLru || p == EvictionPolicy::kVolatileLru || Eviction(ctx).lfu();
+  bool shared_ok = ctx.server->config().maxmemory == 0 || !lru_lfu;
+  bool shared = shared_ok && e->is_int() && e->int_value() >= 0 && e->int_value() < 10000;
   ctx.rb.Integer(shared ? INT_MAX : 1);
-}
-
-int64_t IdleSeconds(const CommandContext& ctx, const Entry* e) {
-  int64_t idle = ctx.now_ms / 1000 - static_cast<int64_t>(e->access_clock);
-  return idle < 0 ? 0 : idle;
 }
 
 void ObjectIdletime(CommandContext& ctx) {
   Entry* e = ObjectLookup(ctx);
   if (!e) return;
-  if (IsLfuPolicy(ctx.server->config()))
+  if (Eviction(ctx).fifo())
+    return ctx.rb.Error(
+        "ERR A FIFO maxmemory policy is selected, idle time not tracked. Please note that when "
+        "switching between policies at runtime the access data will take some time to adjust.");
+  if (Eviction(ctx).lfu())
     return ctx.rb.Error(
         "ERR An LFU maxmemory policy is selected, idle time not tracked. Please note that when "
         "switching between policies at runtime LRU and LFU data will take some time to adjust.");
-  ctx.rb.Integer(IdleSeconds(ctx, e));
+  ctx.rb.Integer(LruIdleMs(e->clock(), ctx.now_ms) / 1000);
 }
 
 void ObjectFreq(CommandContext& ctx) {
   Entry* e = ObjectLookup(ctx);
   if (!e) return;
-  const Config& cfg = ctx.server->config();
-  if (!IsLfuPolicy(cfg))
+  const EvictionConfig& ev = Eviction(ctx);
+  if (!ev.lfu())
     return ctx.rb.Error(
         "ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note "
         "that when switching between policies at runtime LRU and LFU data will take some time to "
         "adjust.");
-  // No per-key LFU counter is kept: report Redis's initial counter (LFU_INIT_VAL = 5) decayed
-  // by one per lfu-decay-time minutes since the last access, as LFUDecrAndReturn would.
-  int64_t counter = 5;
-  if (cfg.lfu_decay_time > 0) counter -= IdleSeconds(ctx, e) / 60 / cfg.lfu_decay_time;
-  ctx.rb.Integer(counter < 0 ? 0 : counter);
+  ctx.rb.Integer(LfuDecayed(e->clock(), ctx.now_ms, ev.lfu_decay_time));
 }
 
 void ObjectHelp(CommandContext& ctx) {

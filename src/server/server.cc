@@ -53,6 +53,9 @@ Server::Server(Config cfg) : config_(std::move(cfg)) {
   config_.threads = n;
   for (int i = 0; i < n; ++i)
     shards_.push_back(std::make_unique<Shard>(this, i, static_cast<int>(config_.databases)));
+  memory_ = std::make_unique<MemoryBudget>(n);
+  ApplyMemoryConfig();
+  memory_->MarkStartup();
   // Contiguous slot ranges per shard, as a cluster would split them between nodes.
   slot_owner_.resize(kNumSlots);
   for (int s = 0; s < kNumSlots; ++s) slot_owner_[s] = static_cast<uint16_t>(s * n / kNumSlots);
@@ -62,6 +65,31 @@ Server::Server(Config cfg) : config_(std::move(cfg)) {
 }
 
 Server::~Server() = default;
+
+MemorySnapshot Server::SnapshotMemory() {
+  for (auto& s : shards_) memory_->Publish(s->index(), s->keyspace());
+  return memory_->Refresh(config_);
+}
+
+bool Server::compacting() {
+  for (auto& s : shards_)
+    if (s->keyspace().slab().compacting()) return true;
+  return false;
+}
+
+void Server::ApplyMemoryConfig() {
+  EvictionConfig ev;
+  ParseEvictionPolicy(config_.maxmemory_policy, &ev.policy);
+  ev.samples = static_cast<int>(config_.maxmemory_samples);
+  ev.lfu_log_factor = static_cast<int>(config_.lfu_log_factor);
+  ev.lfu_decay_time = static_cast<int>(config_.lfu_decay_time);
+  for (auto& s : shards_) {
+    s->keyspace().eviction() = ev;
+    memory_->Publish(s->index(), s->keyspace());
+  }
+  memory_->Refresh(config_);
+  for (auto& s : shards_) s->keyspace().set_limit(memory_->shard_limit());
+}
 
 std::vector<int> Server::AllShards() const {
   std::vector<int> all(shards_.size());

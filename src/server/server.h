@@ -20,6 +20,7 @@
 
 #include "base/hash_slot.h"
 #include "server/config.h"
+#include "server/memory.h"
 
 namespace tessera {
 
@@ -35,6 +36,14 @@ class Server {
   int Run();
 
   Config& config() { return config_; }
+  MemoryBudget& memory() { return *memory_; }
+  // Applies the memory settings (eviction policy and parameters, maxmemory split) to every
+  // shard. Only while the shards are parked or not yet running.
+  void ApplyMemoryConfig();
+  // The memory view with every shard's numbers fresh. Only while the shards are parked.
+  MemorySnapshot SnapshotMemory();
+  // True while some shard is evacuating slab pages.
+  bool compacting();
   int num_shards() const { return static_cast<int>(shards_.size()); }
   Shard& shard(int i) { return *shards_[i]; }
   int ShardOfSlot(uint16_t slot) const { return slot_owner_[slot]; }
@@ -73,6 +82,7 @@ class Server {
  private:
   Config config_;
   std::vector<std::unique_ptr<Shard>> shards_;
+  std::unique_ptr<MemoryBudget> memory_;
   std::vector<uint16_t> slot_owner_;
   std::mutex schedule_mu_;  // orders RunAtomic postings; held only while posting
   bool stopping_ = false;   // guarded by schedule_mu_: no new atomic operations once set

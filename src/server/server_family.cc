@@ -57,10 +57,8 @@ void SwapDb(CommandContext& ctx) {
   if (!b || *b < INT32_MIN || *b > INT32_MAX) return ctx.rb.Error("ERR invalid second DB index");
   int64_t n = ctx.server->config().databases;
   if (*a < 0 || *a >= n || *b < 0 || *b >= n) return ctx.rb.Error("ERR DB index is out of range");
-  for (int i = 0; i < ctx.server->num_shards(); ++i) {
-    auto& dbs = ctx.server->shard(i).dbs();
-    std::swap(dbs[*a], dbs[*b]);
-  }
+  for (int i = 0; i < ctx.server->num_shards(); ++i)
+    ctx.server->shard(i).keyspace().SwapDbs(static_cast<int>(*a), static_cast<int>(*b));
   ctx.rb.Ok();
 }
 
@@ -197,7 +195,7 @@ void ConfigGet(CommandContext& ctx) {
 }
 
 void ApplyRuntimeEffects(const Config& cfg) {
-  if (cfg.loglevel == "warning" || cfg.loglevel == "nothing")
+  if (cfg.loglevel == "warning")
     SetLogLevel(LogLevel::kWarning);
   else if (cfg.loglevel == "notice")
     SetLogLevel(LogLevel::kNotice);
@@ -236,6 +234,7 @@ void ConfigSet(CommandContext& ctx) {
   // Every shard is parked (Route::kAll), so replacing the settings is race-free.
   ctx.server->config() = std::move(next);
   ApplyRuntimeEffects(ctx.server->config());
+  ctx.server->ApplyMemoryConfig();
   ctx.rb.Ok();
 }
 
@@ -245,6 +244,7 @@ void ConfigResetStat(CommandContext& ctx) {
     size_t n = st.commands.size();
     st = ShardStats();
     st.commands.resize(n);
+    ctx.server->shard(i).keyspace().ResetStats();
   }
   ctx.rb.Ok();
 }

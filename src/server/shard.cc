@@ -48,8 +48,8 @@ Shard::Shard(Server* server, int index, int num_dbs)
     : server_(server),
       index_(index),
       loop_(MakePoller(server->config().io_engine)),
+      keyspace_(num_dbs),
       rng_(std::random_device{}() ^ (index * 0x9e3779b97f4a7c15ull)) {
-  for (int i = 0; i < num_dbs; ++i) dbs_.push_back(std::make_unique<Db>());
   stats_.commands.resize(Registry().all().size());
 }
 
@@ -164,9 +164,9 @@ void Shard::ActiveExpire() {
   int64_t budget_us = 1000000 / (hz > 0 ? hz : 10) / 4;
   int64_t start = NowUs();
   int64_t now_ms = start / 1000;
-  size_t n = dbs_.size();
+  size_t n = static_cast<size_t>(num_dbs());
   for (size_t k = 0; k < n; ++k) {
-    Db& db = *dbs_[(expire_db_cursor_ + k) % n];
+    Db& db = keyspace_.db(static_cast<int>((expire_db_cursor_ + k) % n));
     if (db.expires_count() == 0) continue;
     int removed;
     int rounds = 0;
@@ -203,6 +203,25 @@ void Shard::SampleOps(int64_t now_ms) {
   stats_.instantaneous_ops = sum / 16;
 }
 
+void Shard::ManageMemory() {
+  MemoryBudget& budget = server_->memory();
+  const Config& cfg = server_->config();
+  budget.Publish(index_, keyspace_);
+  if (index_ == 0) budget.Refresh(cfg);
+  keyspace_.set_limit(budget.shard_limit());
+  // Writes evict as they need room; the cron catches up when the budget shrank (CONFIG SET
+  // maxmemory, more connections), as Redis's eviction time proc does.
+  if (keyspace_.over_limit()) keyspace_.MakeRoom(NowMs());
+  if (cfg.activedefrag == "yes") {
+    // A bounded slice per tick, scaled between the cycle-min and cycle-max settings by how far
+    // the waste is past the lower threshold.
+    int steps = static_cast<int>(cfg.active_defrag_cycle_max) * 64;
+    keyspace_.CompactStep(static_cast<double>(cfg.active_defrag_threshold_lower) / 100.0,
+                          static_cast<size_t>(cfg.active_defrag_ignore_bytes), steps);
+  }
+  budget.Publish(index_, keyspace_);
+}
+
 void Shard::Cron() {
   if (listener_paused_) {
     listener_paused_ = false;
@@ -210,7 +229,7 @@ void Shard::Cron() {
   }
   SampleOps(NowMs());
   ActiveExpire();
-  for (auto& db : dbs_) db->RehashStep(100);
+  ManageMemory();
   int64_t now = NowMs();
   std::vector<Connection*> check;
   check.reserve(conns_.size());

@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "core/db.h"
+#include "core/keyspace.h"
 #include "net/event_loop.h"
 
 namespace tessera {
@@ -55,10 +55,9 @@ class Shard {
   int index() const { return index_; }
   Server& server() { return *server_; }
   EventLoop& loop() { return loop_; }
-  Db& db(int i) { return *dbs_[i]; }
-  int num_dbs() const { return static_cast<int>(dbs_.size()); }
-  // SWAPDB and FLUSHALL operate on the database objects themselves.
-  std::vector<std::unique_ptr<Db>>& dbs() { return dbs_; }
+  Db& db(int i) { return keyspace_.db(i); }
+  int num_dbs() const { return keyspace_.num_dbs(); }
+  Keyspace& keyspace() { return keyspace_; }
   ShardStats& stats() { return stats_; }
   uint64_t Random() { return rng_(); }
 
@@ -87,13 +86,15 @@ class Shard {
   void Accept();
   void Cron();
   void ActiveExpire();
+  // Publishes memory numbers, applies this shard's maxmemory share and runs a compaction slice.
+  void ManageMemory();
   void SampleOps(int64_t now_ms);
   void BeforeSleep();
 
   Server* server_;
   int index_;
   EventLoop loop_;
-  std::vector<std::unique_ptr<Db>> dbs_;
+  Keyspace keyspace_;
   ShardStats stats_;
   std::mt19937_64 rng_;
   std::unique_ptr<Listener> listener_;

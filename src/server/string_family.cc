@@ -9,12 +9,12 @@
 namespace tessera {
 namespace {
 
-bool IsString(const Entry* e) { return e->value.type() == ValueType::kString; }
+bool IsString(const Entry* e) { return e->type() == ValueType::kString; }
 
 // Replies with a string value without copying it first.
-void ReplyString(CommandContext& ctx, const Value& v) {
-  if (auto view = v.BytesView()) return ctx.rb.Bulk(*view);
-  ctx.rb.Bulk(v.ToString());
+void ReplyString(CommandContext& ctx, const Entry* e) {
+  if (auto view = e->BytesView()) return ctx.rb.Bulk(*view);
+  ctx.rb.Bulk(e->ToString());
 }
 
 // Fails with Redis's proto-max-bulk-len error when a string would grow past the limit.
@@ -132,7 +132,7 @@ void SetGeneric(CommandContext& ctx, const std::string& key, const std::string& 
   if (o.flags & F::kGet) {
     if (e && !IsString(e)) return ctx.ReplyWrongType();
     if (e) {
-      ReplyString(ctx, e->value);
+      ReplyString(ctx, e);
     } else {
       ctx.rb.Null();
     }
@@ -179,7 +179,7 @@ void Get(CommandContext& ctx) {
   Entry* e = ctx.Lookup(ctx.arg(1));
   if (!e) return ctx.rb.Null();
   if (!IsString(e)) return ctx.ReplyWrongType();
-  ReplyString(ctx, e->value);
+  ReplyString(ctx, e);
 }
 
 void GetDel(CommandContext& ctx) {
@@ -187,7 +187,7 @@ void GetDel(CommandContext& ctx) {
   Entry* e = ctx.Lookup(key);
   if (!e) return ctx.rb.Null();
   if (!IsString(e)) return ctx.ReplyWrongType();
-  ReplyString(ctx, e->value);
+  ReplyString(ctx, e);
   ctx.DbFor(key).Delete(key);
   ctx.Dirty(key);
 }
@@ -201,7 +201,7 @@ void GetEx(CommandContext& ctx) {
   if (!IsString(e)) return ctx.ReplyWrongType();
   // Redis validates the expire time only once the key is known to exist.
   if (!ResolveExpire(ctx, &o)) return;
-  ReplyString(ctx, e->value);
+  ReplyString(ctx, e);
   Db& db = ctx.DbFor(key);
   using F = SetOptions;
   if ((o.flags & (F::kExat | F::kPxat)) && o.expire_at_ms <= ctx.now_ms) {
@@ -223,7 +223,7 @@ void MGet(CommandContext& ctx) {
     if (!e || !IsString(e))
       ctx.rb.Null();
     else
-      ReplyString(ctx, e->value);
+      ReplyString(ctx, e);
   }
 }
 
@@ -252,18 +252,21 @@ void Append(CommandContext& ctx) {
     return ctx.rb.Integer(static_cast<int64_t>(add.size()));
   }
   if (!IsString(e)) return ctx.ReplyWrongType();
-  if (!CheckStringLength(ctx, e->value.StringLength(), add.size())) return;
-  std::string& s = e->value.MutableString();
-  s.append(add);
+  if (!CheckStringLength(ctx, e->StringLength(), add.size())) return;
+  size_t len = 0;
+  ctx.DbFor(key).EditString(e, [&](std::string& s) {
+    s.append(add);
+    len = s.size();
+  });
   ctx.Dirty(key);
-  ctx.rb.Integer(static_cast<int64_t>(s.size()));
+  ctx.rb.Integer(static_cast<int64_t>(len));
 }
 
 void StrLen(CommandContext& ctx) {
   Entry* e = ctx.Lookup(ctx.arg(1));
   if (!e) return ctx.rb.Integer(0);
   if (!IsString(e)) return ctx.ReplyWrongType();
-  ctx.rb.Integer(static_cast<int64_t>(e->value.StringLength()));
+  ctx.rb.Integer(static_cast<int64_t>(e->StringLength()));
 }
 
 void GetRange(CommandContext& ctx) {
@@ -273,7 +276,7 @@ void GetRange(CommandContext& ctx) {
   Entry* e = ctx.Lookup(ctx.arg(1));
   if (!e) return ctx.rb.Bulk("");
   if (!IsString(e)) return ctx.ReplyWrongType();
-  std::string s = e->value.ToString();
+  std::string s = e->ToString();
   int64_t len = static_cast<int64_t>(s.size());
   int64_t a = *start, b = *end;
   if (a < 0 && b < 0 && a > b) return ctx.rb.Bulk("");
@@ -296,24 +299,27 @@ void SetRange(CommandContext& ctx) {
   if (!e) {
     if (val.empty()) return ctx.rb.Integer(0);
     if (!CheckStringLength(ctx, *offset, val.size())) return;
-    e = ctx.DbFor(key).Add(key, Value::RawString(std::string()), ctx.now_ms);
+    e = ctx.DbFor(key).Add(key, Value::Bytes(std::string(), true, true), ctx.now_ms);
   } else {
     if (!IsString(e)) return ctx.ReplyWrongType();
-    if (val.empty()) return ctx.rb.Integer(static_cast<int64_t>(e->value.StringLength()));
+    if (val.empty()) return ctx.rb.Integer(static_cast<int64_t>(e->StringLength()));
     if (!CheckStringLength(ctx, *offset, val.size())) return;
   }
-  std::string& s = e->value.MutableString();
-  size_t need = static_cast<size_t>(*offset) + val.size();
-  if (s.size() < need) s.resize(need, '\0');
-  memcpy(s.data() + *offset, val.data(), val.size());
+  size_t len = 0;
+  ctx.DbFor(key).EditString(e, [&](std::string& s) {
+    size_t need = static_cast<size_t>(*offset) + val.size();
+    if (s.size() < need) s.resize(need, '\0');
+    memcpy(s.data() + *offset, val.data(), val.size());
+    len = s.size();
+  });
   ctx.Dirty(key);
-  ctx.rb.Integer(static_cast<int64_t>(s.size()));
+  ctx.rb.Integer(static_cast<int64_t>(len));
 }
 
 // Replaces the value of `e` (keeping its TTL, as counters do), or adds `key` when e is null.
 void Store(CommandContext& ctx, const std::string& key, Entry* e, Value v) {
   if (e)
-    e->value = std::move(v);
+    ctx.DbFor(key).SetValue(e, std::move(v));
   else
     ctx.DbFor(key).Add(key, std::move(v), ctx.now_ms);
   ctx.Dirty(key);
@@ -325,10 +331,10 @@ void IncrDecr(CommandContext& ctx, int64_t incr) {
   int64_t value = 0;
   if (e) {
     if (!IsString(e)) return ctx.ReplyWrongType();
-    if (e->value.is_int()) {
-      value = e->value.int_value();
+    if (e->is_int()) {
+      value = e->int_value();
     } else {
-      auto v = ParseInt64(e->value.ToString());
+      auto v = ParseInt64(e->ToString());
       if (!v) return ctx.ReplyNotInteger();
       value = *v;
     }
@@ -361,7 +367,7 @@ void IncrByFloat(CommandContext& ctx) {
   long double value = 0;
   if (e) {
     if (!IsString(e)) return ctx.ReplyWrongType();
-    auto v = ParseLongDouble(e->value.ToString());
+    auto v = ParseLongDouble(e->ToString());
     if (!v) return ctx.rb.Error("ERR value is not a valid float");
     value = *v;
   }
@@ -380,8 +386,8 @@ void Lcs(CommandContext& ctx) {
   Entry* eb = ctx.Lookup(ctx.arg(2));
   if ((ea && !IsString(ea)) || (eb && !IsString(eb)))
     return ctx.rb.Error("ERR The specified keys must contain string values");
-  std::string a = ea ? ea->value.ToString() : "";
-  std::string b = eb ? eb->value.ToString() : "";
+  std::string a = ea ? ea->ToString() : "";
+  std::string b = eb ? eb->ToString() : "";
   bool getlen = false, getidx = false, withmatchlen = false;
   int64_t minmatchlen = 0;
   for (size_t j = 3; j < ctx.argc(); ++j) {
