@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# Tessera memory benchmark: bytes per key, hit ratio under eviction, fragmentation after
+# churn, each measured side by side against redis-server (and memcached for bytes/key).
+#
+#   bench/memory.sh path/to/tessera-server [--quick] [--only bytes|hits|churn[,...]]
+#       [--keys N] [--universe U] [--trace-ops M] [--churn-keys N] [--reps R] [--keep-logs]
+#
+#   --keys N        bytes/key: keys loaded per server (default 1,000,000)
+#   --reps R        bytes/key: repetitions, fresh servers each, medians reported (default 3)
+#   --universe U    hit ratio: Zipf key universe (default 200,000)
+#   --trace-ops M   hit ratio: trace length (default 2,000,000)
+#   --churn-keys N  fragmentation: keys rewritten each round (default 200,000)
+#   --quick         every size above 10x smaller and 1 rep (unless given explicitly)
+#
+# Environment: TESSERA_ARGS (extra tessera-server flags), REDIS_SERVER, MEMCACHED,
+# BENCH_READY_TIMEOUT (seconds to wait for a server, default 15), TESSERA_COMMIT.
+#
+# This script owns the server processes (free ports, setsid, readiness, trap-based stop);
+# bench/memory.py drives each experiment over 127.0.0.1 and writes the report, which is
+# also saved under bench/results/. See bench/README.md for what is measured and how.
+# shellcheck disable=SC2317  # functions below are reached via trap
+set -euo pipefail
+set +m  # no job control: background servers must not be process-group leaders (see start_server)
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+PY=/usr/bin/python3
+HELPER="$BENCH_DIR/memory.py"
+PORTS_HELPER="$BENCH_DIR/bench.py"
+RESULTS_DIR="$BENCH_DIR/results"
+
+REDIS_SERVER="${REDIS_SERVER:-/usr/bin/redis-server}"
+MEMCACHED="${MEMCACHED:-/usr/bin/memcached}"
+BENCH_READY_TIMEOUT="${BENCH_READY_TIMEOUT:-15}"
+
+die() { echo "memory.sh: error: $*" >&2; exit 1; }
+usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+# ---------------------------------------------------------------- arguments
+TESSERA=""
+QUICK=()
+ONLY="bytes,hits,churn"
+KEYS="" UNIVERSE="" TRACE_OPS="" CHURN_KEYS="" REPS=""
+KEEP_LOGS=0
+need() { [[ $2 -ge 2 ]] || die "$1 needs a value"; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) QUICK=(--quick) ;;
+    --only) need "$1" $#; ONLY="$2"; shift ;;
+    --keys) need "$1" $#; KEYS="$2"; shift ;;
+    --universe) need "$1" $#; UNIVERSE="$2"; shift ;;
+    --trace-ops) need "$1" $#; TRACE_OPS="$2"; shift ;;
+    --churn-keys) need "$1" $#; CHURN_KEYS="$2"; shift ;;
+    --reps) need "$1" $#; REPS="$2"; shift ;;
+    --keep-logs) KEEP_LOGS=1 ;;
+    -h|--help) usage; exit 0 ;;
+    -*) die "unknown option: $1 (try --help)" ;;
+    *) [[ -z "$TESSERA" ]] || die "unexpected argument: $1"; TESSERA="$1" ;;
+  esac
+  shift
+done
+[[ -n "$TESSERA" ]] || { usage >&2; die "missing path to tessera-server"; }
+
+# Defaults, shrunk 10x by --quick; explicit values always win.
+div=1; [[ ${#QUICK[@]} -gt 0 ]] && div=10
+KEYS="${KEYS:-$((1000000 / div))}"
+UNIVERSE="${UNIVERSE:-$((200000 / div))}"
+TRACE_OPS="${TRACE_OPS:-$((2000000 / div))}"
+CHURN_KEYS="${CHURN_KEYS:-$((200000 / div))}"
+if [[ -z "$REPS" ]]; then REPS=3; [[ $div -eq 1 ]] || REPS=1; fi
+for v in KEYS UNIVERSE TRACE_OPS CHURN_KEYS REPS; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "${v,,} must be a positive integer (got '${!v}')"
+done
+DO_BYTES=0 DO_HITS=0 DO_CHURN=0
+IFS=',' read -r -a only_list <<<"$ONLY"
+for x in "${only_list[@]}"; do
+  case "$x" in
+    bytes) DO_BYTES=1 ;; hits) DO_HITS=1 ;; churn) DO_CHURN=1 ;;
+    *) die "--only takes bytes, hits or churn (comma-separated), not '$x'" ;;
+  esac
+done
+
+[[ -f "$TESSERA" && -x "$TESSERA" ]] || die "tessera-server not found or not executable: $TESSERA"
+TESSERA="$(readlink -f "$TESSERA")"
+[[ -x "$REDIS_SERVER" ]] || die "redis-server not found: $REDIS_SERVER"
+[[ $DO_BYTES -eq 0 || -x "$MEMCACHED" ]] || die "memcached not found: $MEMCACHED"
+[[ -x "$PY" ]] || die "$PY not found"
+command -v setsid >/dev/null || die "setsid (util-linux) not found"
+# memcached refuses to run as root without -u; it then drops to that user.
+MEMCACHED_USER=()
+[[ $(id -u) -eq 0 ]] && MEMCACHED_USER=(-u nobody)
+
+# ---------------------------------------------------------------- process bookkeeping
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/tessera-memory.XXXXXX")"
+PIDS=()
+NAMES=()
+LAST_PID=""
+HELPER_PID=""
+RC=0  # becomes 1 when any experiment reports a problem; decides whether logs are kept
+
+alive() {  # pid -> true if running (not a zombie)
+  local line
+  read -r line 2>/dev/null </proc/"$1"/stat || return 1
+  line="${line##*) }"
+  [[ "${line%% *}" != "Z" && "${line%% *}" != "X" ]]
+}
+
+stop_server() {  # pid name
+  local pid="$1" name="$2" i
+  # Each server runs in its own session/process group (setsid): signal the whole group
+  # so that anything it forked goes too; fall back to the pid itself.
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  for ((i = 0; i < 50; i++)); do alive "$pid" || break; sleep 0.1; done
+  if alive "$pid"; then
+    echo "memory.sh: $name (pid $pid) ignored SIGTERM for 5s, sending SIGKILL" >&2
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    for ((i = 0; i < 20; i++)); do alive "$pid" || break; sleep 0.1; done
+  fi
+  kill -KILL -- "-$pid" 2>/dev/null || true  # stragglers left in its group
+  wait "$pid" 2>/dev/null || true             # reap
+  if alive "$pid"; then echo "memory.sh: WARNING: could not stop $name (pid $pid)" >&2; fi
+}
+
+stop_all() {  # stop every server started so far, newest first
+  local i
+  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
+    stop_server "${PIDS[$i]}" "${NAMES[$i]}"
+  done
+  PIDS=()
+  NAMES=()
+}
+
+cleanup() {
+  local rc=$? i
+  trap - EXIT
+  trap "" INT TERM  # a second Ctrl-C/TERM must not abort the shutdown below
+  if [[ -n "$HELPER_PID" ]] && alive "$HELPER_PID"; then
+    kill -TERM "$HELPER_PID" 2>/dev/null || true
+    for ((i = 0; i < 50; i++)); do alive "$HELPER_PID" || break; sleep 0.1; done
+    kill -KILL "$HELPER_PID" 2>/dev/null || true
+    wait "$HELPER_PID" 2>/dev/null || true
+  fi
+  stop_all
+  if [[ $rc -eq 0 && $KEEP_LOGS -eq 0 ]]; then
+    rm -rf "$WORK"
+  else
+    echo "memory.sh: server logs and raw JSON kept in $WORK" >&2
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+start_server() {  # name logfile cmd... ; sets LAST_PID
+  local name="$1" logf="$2"; shift 2
+  echo "memory.sh: starting $name: $*" >&2
+  # Not a group leader (no job control), so setsid(1) calls setsid() and execs in place:
+  # $! is the server's own pid, which is what /proc/PID/status sampling needs.
+  ( cd "$WORK" && exec setsid "$@" >"$logf" 2>&1 </dev/null ) &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
+  NAMES+=("$name")
+}
+
+wait_ready() {  # name proto pid port logfile
+  local name="$1" proto="$2" pid="$3" port="$4" logf="$5" exe
+  if ! "$PY" "$HELPER" wait-ready --name "$name" --proto "$proto" --pid "$pid" --port "$port" \
+      --timeout "$BENCH_READY_TIMEOUT"; then
+    echo "---- last lines of $name log ($logf) ----" >&2
+    tail -n 20 "$logf" >&2 || true
+    echo "----" >&2
+    die "$name failed to start"
+  fi
+  # The pid we read VmRSS from must be the server itself, not a wrapper that forked.
+  exe="$(readlink "/proc/$pid/exe" 2>/dev/null || echo '?')"
+  case "$exe" in
+    */setsid|*/bash|*/sh|*/dash)
+      die "$name pid $pid is '$exe', not the server; wrappers must 'exec' the server binary" ;;
+  esac
+  echo "memory.sh: $name ready on 127.0.0.1:$port (pid $pid)" >&2
+}
+
+# start_<kind> name tag: start one server on a free port, wait for it, and append
+# "--server name:proto:port:pid" to SERVER_ARGS (the driver's view of it).
+SERVER_ARGS=()
+free_port() { "$PY" "$PORTS_HELPER" free-ports 1; }
+add_server() {  # name proto port logfile
+  wait_ready "$1" "$2" "$LAST_PID" "$3" "$4"
+  SERVER_ARGS+=(--server "$1:$2:$3:$LAST_PID")
+}
+start_redis() {
+  local port log="$WORK/$2-$1.log"
+  port="$(free_port)" || die "could not find a free port"
+  start_server "$1" "$log" "$REDIS_SERVER" --port "$port" --bind 127.0.0.1 \
+    --save '' --appendonly no --dir "$WORK"
+  add_server "$1" resp "$port" "$log"
+}
+start_memcached() {
+  local port log="$WORK/$2-$1.log"
+  port="$(free_port)" || die "could not find a free port"
+  start_server "$1" "$log" "$MEMCACHED" "${MEMCACHED_USER[@]}" -l 127.0.0.1 -p "$port" \
+    -U 0 -m 4096 -t 1
+  add_server "$1" memcache "$port" "$log"
+}
+start_tessera() {
+  local port log="$WORK/$2-$1.log"
+  port="$(free_port)" || die "could not find a free port"
+  # shellcheck disable=SC2086  # TESSERA_ARGS is intentionally word-split
+  start_server "$1" "$log" "$TESSERA" --port "$port" --bind 127.0.0.1 --threads 1 \
+    ${TESSERA_ARGS:-}
+  add_server "$1" resp "$port" "$log"
+}
+
+run_driver() {  # memory.py subcommand args...; a failure marks the run, the next experiment still runs
+  local rc
+  # Background + `wait`: unlike a foreground child, `wait` is interrupted by SIGINT/SIGTERM,
+  # so the traps (and server shutdown) fire immediately.
+  set +e
+  "$PY" "$HELPER" "$@" "${SERVER_ARGS[@]}" "${QUICK[@]}" &
+  HELPER_PID=$!
+  wait "$HELPER_PID"
+  rc=$?
+  HELPER_PID=""
+  set -e
+  if [[ $rc -ne 0 ]]; then
+    echo "memory.sh: '$1' reported problems (exit $rc)" >&2
+    RC=1
+  fi
+  SERVER_ARGS=()
+  stop_all
+}
+
+# ---------------------------------------------------------------- experiments
+if [[ $DO_BYTES -eq 1 ]]; then
+  for ((rep = 1; rep <= REPS; rep++)); do
+    echo "memory.sh: == bytes per key, rep $rep/$REPS ($KEYS keys)" >&2
+    start_redis redis "bytes$rep"
+    start_memcached memcached "bytes$rep"
+    start_tessera tessera "bytes$rep"
+    run_driver bytes --keys "$KEYS" --out "$WORK/bytes-$rep.json"
+  done
+fi
+if [[ $DO_HITS -eq 1 ]]; then
+  echo "memory.sh: == hit ratio under eviction (U=$UNIVERSE, $TRACE_OPS ops)" >&2
+  start_redis redis hits
+  start_tessera tessera hits
+  run_driver hits --universe "$UNIVERSE" --trace-ops "$TRACE_OPS" --out "$WORK/hits.json"
+fi
+if [[ $DO_CHURN -eq 1 ]]; then
+  echo "memory.sh: == fragmentation after churn ($CHURN_KEYS keys)" >&2
+  start_redis redis churn
+  start_redis redis-activedefrag churn
+  start_tessera tessera churn
+  run_driver churn --keys "$CHURN_KEYS" --out "$WORK/churn.json"
+fi
+
+# ---------------------------------------------------------------- report
+TESSERA_COMMIT="${TESSERA_COMMIT:-}"
+if [[ -z "$TESSERA_COMMIT" ]]; then
+  TDIR="$(dirname "$TESSERA")"
+  if TESSERA_COMMIT="$(git -C "$TDIR" rev-parse --short HEAD 2>/dev/null)"; then
+    if [[ -n "$(git -C "$TDIR" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+      TESSERA_COMMIT="$TESSERA_COMMIT (dirty)"
+    fi
+  else
+    TESSERA_COMMIT="unknown"
+  fi
+fi
+MEMCACHED_VERSION="$("$MEMCACHED" -V 2>/dev/null || echo '?')"
+set +e
+"$PY" "$HELPER" report --work "$WORK" --results-dir "$RESULTS_DIR" \
+  --tessera-server "$TESSERA" --tessera-args "${TESSERA_ARGS:-}" --tessera-commit "$TESSERA_COMMIT" \
+  --redis-version "$("$REDIS_SERVER" --version 2>/dev/null || echo '?')" \
+  --memcached-version "$MEMCACHED_VERSION" --nproc "$(nproc)" --kernel "$(uname -sr)" \
+  --only "$ONLY" "${QUICK[@]}"
+rc=$?
+set -e
+[[ $rc -eq 0 ]] || RC=1
+exit "$RC"
