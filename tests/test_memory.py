@@ -697,3 +697,40 @@ def test_evicted_keys_starts_at_zero_and_resets_with_config_resetstat(start_serv
     assert stat(c, "evicted_keys") >= 100
     c.config_resetstat()
     assert stat(c, "evicted_keys") == 0
+
+
+# ---------------------------------------------------------------------------------------- slab compaction
+@pytest.mark.tessera_only
+def test_compaction_returns_free_slab_pages_after_random_deletes(start_server):
+    s = start_server()
+    c = s.client()
+    c.config_set("activedefrag", "no")
+    keys = ["c:%d" % i for i in range(100000)]
+    p = c.pipeline(transaction=False)
+    for i, k in enumerate(keys):
+        p.set(k, "v" * (100 + i % 50), ex=10000 if i % 3 == 0 else None)
+    p.execute()
+    # Every page keeps a few live keys: 80% deleted, pages mostly empty but none free.
+    p = c.pipeline(transaction=False)
+    for i, k in enumerate(keys):
+        if i % 5:
+            p.delete(k)
+    p.execute()
+    mem = info(c, "memory")
+    pages, live = int(mem["slab_pages_bytes"]), int(mem["slab_used_bytes"])
+    assert pages > 3 * live, mem
+    c.config_set("active-defrag-ignore-bytes", "1")
+    c.config_set("activedefrag", "yes")
+    # Pages about 20% full are evacuated into few: the page bytes fall well below half.
+    assert wait_until(lambda: int(info(c, "memory")["slab_pages_bytes"]) < pages / 2,
+                      timeout=10.0), info(c, "memory")
+    assert stat(c, "active_defrag_hits") > 0
+    # Every surviving key kept its value and TTL.
+    p = c.pipeline(transaction=False)
+    for i in range(0, len(keys), 5):
+        p.get(keys[i])
+        p.ttl(keys[i])
+    out = p.execute()
+    for n, i in enumerate(range(0, len(keys), 5)):
+        assert out[2 * n] == b"v" * (100 + i % 50)
+        assert (out[2 * n + 1] > 9000) if i % 3 == 0 else (out[2 * n + 1] == -1)
