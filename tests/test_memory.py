@@ -317,8 +317,12 @@ def test_volatile_policy_never_evicts_persistent_keys_then_ooms(start_server, po
     assert stat(c, "evicted_keys") == len(volatile)
     assert c.dbsize() == len(persistent) + len(written)
     assert c.get(persistent[0]) == VALUE  # reads still work
-    with pytest.raises(redis.ResponseError, match=re.escape(OOM_TEXT)):
-        c.set("one-more", "x")
+    # Memory not spent on keys (request buffers) shrinks once the load stops, which may make
+    # room for a few more keys; the wall comes back and persistent keys still never go.
+    time.sleep(0.3)
+    more, _ = write_until_oom_wall(c, "more:", need_consecutive=20, limit=2000)
+    assert count_existing(c, persistent) == len(persistent)
+    assert stat(c, "evicted_keys") == len(volatile)
 
 
 def test_volatile_ttl_evicts_shortest_ttl_first(start_server):

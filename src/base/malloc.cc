@@ -6,7 +6,9 @@
 #if defined(TESSERA_JEMALLOC)
 #include <jemalloc/jemalloc.h>
 #elif defined(__SANITIZE_ADDRESS__)
-#include <sanitizer/allocator_interface.h>
+// From the sanitizer runtime (its header is not always installed).
+extern "C" size_t __sanitizer_get_current_allocated_bytes();
+extern "C" size_t __sanitizer_get_heap_size();
 #else
 #include <malloc.h>
 #endif

@@ -139,11 +139,13 @@ KeyTable::Handle KeyTable::Unlink(std::string_view key) {
 
 void KeyTable::Clear(const std::function<void(Handle)>& release) {
   ForEach(release);
-  // Free every segment once (several directory entries may share one).
-  for (size_t i = 0; i < dir_.size(); ++i) {
-    Segment* s = dir_[i];
-    if (i < (uint64_t{1} << s->depth)) delete s;
-  }
+  // Free every segment once (several directory entries may share one; a segment is listed
+  // by its first entry), after reading all depths.
+  std::vector<Segment*> owned;
+  owned.reserve(segments_);
+  for (size_t i = 0; i < dir_.size(); ++i)
+    if (i < (uint64_t{1} << dir_[i]->depth)) owned.push_back(dir_[i]);
+  for (Segment* s : owned) delete s;
   dir_.assign(1, new Segment());
   dir_.shrink_to_fit();
   global_depth_ = 0;
