@@ -7,9 +7,21 @@
 
 namespace tessera {
 
-Db::Db(Keyspace* ks) : ks_(ks), table_(&ks->slab()) {}
+Db::Db(Keyspace* ks, int index) : ks_(ks), index_(index), table_(&ks->slab()) {}
+
+void Db::NoteAdded(std::string_view key, ValueType type) {
+  if (type == ValueType::kList || type == ValueType::kZSet || type == ValueType::kStream)
+    ks_->CollectionAdded(index_, key);
+}
 
 Db::~Db() { Clear(); }
+
+const EncodingLimits& Db::limits() const { return ks_->limits(); }
+
+void Db::AccountHeap(size_t before, size_t after) {
+  ks_->SubHeap(before);
+  ks_->AddHeap(after);
+}
 
 Entry* Db::Ptr(KeyTable::Handle h) const { return static_cast<Entry*>(ks_->slab().Ptr(h)); }
 
@@ -47,11 +59,13 @@ void Db::Expire(Entry* e) {
 }
 
 Entry* Db::Add(std::string_view key, Value v, int64_t now_ms) {
+  ValueType type = v.type();
   KeyTable::Handle h = Create(key, std::move(v), false);
   Entry* e = Ptr(h);
   e->set_clock(ks_->NewClock(now_ms));
   table_.Insert(h);
   Publish();
+  NoteAdded(key, type);
   return e;
 }
 
@@ -139,6 +153,7 @@ std::optional<Db::Detached> Db::Take(std::string_view key) {
 
 Entry* Db::Put(std::string_view key, Detached d) {
   bool ttl = d.expire_ms != Entry::kNoExpire;
+  ValueType type = d.value.type();
   KeyTable::Handle h = Create(key, std::move(d.value), ttl);
   Entry* e = Ptr(h);
   e->set_clock(d.clock);
@@ -148,6 +163,7 @@ Entry* Db::Put(std::string_view key, Detached d) {
     e->set_expire_ms(d.expire_ms);
     AddVolatile(e, h);
   }
+  NoteAdded(key, type);
   return e;
 }
 

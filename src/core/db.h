@@ -22,15 +22,19 @@
 namespace tessera {
 
 class Keyspace;
+struct EncodingLimits;
 
 class Db {
  public:
-  explicit Db(Keyspace* ks);
+  // `index`: this database's number (SELECT n).
+  Db(Keyspace* ks, int index);
   ~Db();
   Db(const Db&) = delete;
   Db& operator=(const Db&) = delete;
 
   size_t size() const { return table_.size(); }
+  int index() const { return index_; }
+  void set_index(int i) { index_ = i; }
   // The key count as last published by the owning thread; other threads may read it without
   // parking the shard (e.g. SCAN skipping shards that are empty).
   size_t published_size() const { return published_size_.load(std::memory_order_relaxed); }
@@ -68,6 +72,21 @@ class Db {
   // Runs `edit` on the string value of `e` as a growable buffer (converting an int or inline
   // value first, which makes its encoding "raw") and accounts for the size change.
   Entry* EditString(Entry* e, const std::function<void(std::string&)>& edit);
+
+  // Runs `fn` on e's object (the value must be an Object) and accounts for the change in the
+  // memory it holds. Objects report MemoryUsage() in O(1).
+  template <typename F>
+  decltype(auto) Mutate(Entry* e, F&& fn) {
+    struct Account {
+      Db* db;
+      Entry* e;
+      size_t before;
+      ~Account() { db->AccountHeap(before, e->HeapBytes()); }
+    } account{this, e, e->HeapBytes()};
+    return fn(*e->object());
+  }
+  // The encoding thresholds of this Db's keyspace.
+  const EncodingLimits& limits() const;
 
   void Clear();
 
@@ -107,8 +126,13 @@ class Db {
   void RemoveVolatile(Entry* e);
   void Expire(Entry* e);
   void Publish() { published_size_.store(table_.size(), std::memory_order_relaxed); }
+  void AccountHeap(size_t before, size_t after);
+
+  // Tells the keyspace a list/zset/stream key was created (blocked clients may be waiting).
+  void NoteAdded(std::string_view key, ValueType type);
 
   Keyspace* ks_;
+  int index_;
   KeyTable table_;
   std::vector<KeyTable::Handle> volatile_;
   int64_t avg_ttl_ = 0;

@@ -17,7 +17,7 @@ uint64_t SampleRandom() { return sampling->Random(); }
 
 Keyspace::Keyspace(int num_dbs)
     : rng_(static_cast<uint64_t>(std::chrono::steady_clock::now().time_since_epoch().count()) | 1) {
-  for (int i = 0; i < num_dbs; ++i) dbs_.push_back(std::make_unique<Db>(this));
+  for (int i = 0; i < num_dbs; ++i) dbs_.push_back(std::make_unique<Db>(this, i));
 }
 
 Keyspace::~Keyspace() { dbs_.clear(); }
@@ -32,6 +32,8 @@ uint64_t Keyspace::Random() {
 
 void Keyspace::SwapDbs(int a, int b) {
   std::swap(dbs_[a], dbs_[b]);
+  dbs_[a]->set_index(a);
+  dbs_[b]->set_index(b);
   pool_.clear();
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/db.h"
+#include "core/encoding.h"
 #include "core/evict.h"
 #include "core/slab.h"
 
@@ -39,6 +40,8 @@ class Keyspace {
   void AddHeap(size_t bytes) { heap_bytes_ += bytes; }
   void SubHeap(size_t bytes) { heap_bytes_ -= bytes; }
 
+  EncodingLimits& limits() { return limits_; }
+  const EncodingLimits& limits() const { return limits_; }
   EvictionConfig& eviction() { return eviction_; }
   const EvictionConfig& eviction() const { return eviction_; }
   // This shard's share of maxmemory for its keys (0 = no limit).
@@ -65,6 +68,17 @@ class Keyspace {
   // Entries moved by compaction (INFO's active_defrag_hits).
   uint64_t moved_entries() const { return moved_entries_; }
 
+  // Called when a key holding a list, sorted set or stream is created, as Redis's dbAdd
+  // signals clients blocked on it.
+  using AddedFn = void (*)(void* arg, int db, std::string_view key);
+  void set_on_collection_added(AddedFn fn, void* arg) {
+    on_added_ = fn;
+    on_added_arg_ = arg;
+  }
+  void CollectionAdded(int db, std::string_view key) {
+    if (on_added_) on_added_(on_added_arg_, db, key);
+  }
+
   uint64_t Random();
   double RandomUnit() { return static_cast<double>(Random() >> 11) * 0x1.0p-53; }
 
@@ -81,6 +95,7 @@ class Keyspace {
   std::vector<std::unique_ptr<Db>> dbs_;
   SlabAllocator slab_;
   size_t heap_bytes_ = 0;
+  EncodingLimits limits_;
   EvictionConfig eviction_;
   size_t limit_ = 0;
   std::vector<Candidate> pool_;  // ascending score, at most kPoolSize
@@ -88,6 +103,8 @@ class Keyspace {
   uint32_t fifo_seq_ = 0;
   uint64_t evicted_ = 0;
   uint64_t rng_;
+  AddedFn on_added_ = nullptr;
+  void* on_added_arg_ = nullptr;
   // Compaction progress: the database and table cursor being walked.
   int compact_db_ = -1;
   uint64_t compact_cursor_ = 0;

@@ -82,7 +82,8 @@ void EventLoop::Run(const std::function<int()>& tick_ms, const std::function<voi
       next_tick = now + tick_ms();
     }
     before_sleep();
-    int timeout = static_cast<int>(next_tick - now);
+    int64_t wake = wake_at_ > 0 && wake_at_ < next_tick ? wake_at_ : next_tick;
+    int timeout = static_cast<int>(wake - now);
     if (timeout < 0) timeout = 0;
     sleeping_.store(true, std::memory_order_seq_cst);
     std::atomic_thread_fence(std::memory_order_seq_cst);

@@ -50,6 +50,9 @@ class EventLoop {
            const std::function<void()>& before_sleep);
   // Thread-safe.
   void Stop();
+  // Loop thread: wake by this MonotonicMs() time at the latest (0 = no extra wake-up); set
+  // from before_sleep for timers finer than the tick (blocked clients' timeouts).
+  void WakeAt(int64_t monotonic_ms) { wake_at_ = monotonic_ms; }
 
   const char* engine() const { return poller_->name(); }
 
@@ -58,6 +61,7 @@ class EventLoop {
 
   std::unique_ptr<Poller> poller_;
   int wakefd_;
+  int64_t wake_at_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<bool> sleeping_{false};
   MpscQueue<Task> tasks_;

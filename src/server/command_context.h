@@ -5,8 +5,10 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "base/hash_slot.h"
 #include "core/db.h"
@@ -44,6 +46,16 @@ class CommandContext {
   uint64_t client_id;
   int64_t now_ms;
 
+  // Blocking commands (server/blocking.h): set when the client may block (not when a blocked
+  // client is being served, nor inside MULTI). A handler with nothing ready calls Block() and
+  // replies nothing; `blocked` tells the dispatcher.
+  std::shared_ptr<BlockedClient> blocking;
+  bool blocked = false;
+  // Queues the client on `keys` until one holds a `type` value (then `serve` runs with that
+  // key) or until `deadline_ms` (monotonic, 0 = never). `also_writes`: a key serving writes.
+  void Block(const std::vector<std::string>& keys, int64_t deadline_ms, ValueType type,
+             BlockServeFn serve, const std::string& also_writes = {});
+
   Shard& ShardFor(std::string_view key) { return server->shard(server->ShardOf(key)); }
   Db& DbFor(std::string_view key) { return ShardFor(key).db(db_index); }
   Db& DbFor(std::string_view key, int db) { return ShardFor(key).db(db); }
@@ -68,6 +80,19 @@ class CommandContext {
     Entry* e = s.db(db_index).Find(key, now_ms);
     if (e) s.keyspace().Touch(e, now_ms);
     return e;
+  }
+  // Lookups of a key that must hold `type`: the entry, or nullptr when the key is absent. A key
+  // of another type gets the WRONGTYPE reply and sets *wrong; the handler then returns.
+  Entry* LookupOf(std::string_view key, ValueType type, bool* wrong, Touch touch = Touch::kYes) {
+    return CheckType(Lookup(key, touch), type, wrong);
+  }
+  Entry* LookupWriteOf(std::string_view key, ValueType type, bool* wrong) {
+    return CheckType(LookupWrite(key), type, wrong);
+  }
+  Entry* CheckType(Entry* e, ValueType type, bool* wrong) {
+    *wrong = e && e->type() != type;
+    if (*wrong) ReplyWrongType();
+    return *wrong ? nullptr : e;
   }
   // Records `n` changes to the dataset (rdb_changes_since_last_save, future replication).
   void Dirty(std::string_view key, uint64_t n = 1) { ShardFor(key).stats().dirty += n; }

@@ -195,14 +195,7 @@ void AddCompatSettings(std::vector<Setting>& s) {
   s.push_back(Compat("replica-priority", K::kInt, "100", true));
   s.push_back(Compat("min-replicas-to-write", K::kInt, "0", true));
   s.push_back(Compat("min-replicas-max-lag", K::kInt, "10", true));
-  s.push_back(Compat("hash-max-listpack-entries", K::kInt, "128", true, {}, 0, INT64_MAX));
-  s.push_back(Compat("hash-max-listpack-value", K::kInt, "64", true, {}, 0, INT64_MAX));
-  s.push_back(Compat("list-max-listpack-size", K::kInt, "-2", true, {}, INT_MIN, INT_MAX));
   s.push_back(Compat("list-compress-depth", K::kInt, "0", true));
-  s.push_back(Compat("set-max-intset-entries", K::kInt, "512", true, {}, 0, INT64_MAX));
-  s.push_back(Compat("zset-max-listpack-entries", K::kInt, "128", true, {}, 0, INT64_MAX));
-  s.push_back(Compat("zset-max-listpack-value", K::kInt, "64", true, {}, 0, INT64_MAX));
-  s.push_back(Compat("hll-sparse-max-bytes", K::kMemory, "3000", true));
   s.push_back(Compat("stream-node-max-bytes", K::kMemory, "4096", true));
   s.push_back(Compat("stream-node-max-entries", K::kInt, "100", true));
   s.push_back(Compat("latency-monitor-threshold", K::kInt, "0", true, {}, 0, INT64_MAX));
@@ -329,6 +322,19 @@ const std::vector<Setting>& Settings() {
     s.push_back(IntSetting("maxmemory-samples", &Config::maxmemory_samples, 1, INT_MAX, true));
     s.push_back(IntSetting("lfu-log-factor", &Config::lfu_log_factor, 0, INT_MAX, true));
     s.push_back(IntSetting("lfu-decay-time", &Config::lfu_decay_time, 0, INT_MAX, true));
+    s.push_back(IntSetting("hash-max-listpack-entries", &Config::hash_max_listpack_entries, 0,
+                           INT64_MAX, true));
+    s.push_back(IntSetting("hash-max-listpack-value", &Config::hash_max_listpack_value, 0,
+                           INT64_MAX, true));
+    s.push_back(IntSetting("list-max-listpack-size", &Config::list_max_listpack_size, INT_MIN,
+                           INT_MAX, true));
+    s.push_back(IntSetting("set-max-intset-entries", &Config::set_max_intset_entries, 0,
+                           INT64_MAX, true));
+    s.push_back(IntSetting("zset-max-listpack-entries", &Config::zset_max_listpack_entries, 0,
+                           INT64_MAX, true));
+    s.push_back(IntSetting("zset-max-listpack-value", &Config::zset_max_listpack_value, 0,
+                           INT64_MAX, true));
+    s.push_back(MemSetting("hll-sparse-max-bytes", &Config::hll_sparse_max_bytes, 0, true));
     s.push_back(StrSetting("activedefrag", &Config::activedefrag, true, {"yes", "no"}));
     s.push_back(
         MemSetting("active-defrag-ignore-bytes", &Config::active_defrag_ignore_bytes, 1, true));

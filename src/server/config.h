@@ -42,6 +42,14 @@ struct Config {
   int64_t maxmemory_samples = 5;
   int64_t lfu_log_factor = 10;
   int64_t lfu_decay_time = 1;
+  // Encoding thresholds of small collections (core/encoding.h).
+  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_value = 64;
+  int64_t set_max_intset_entries = 512;
+  int64_t zset_max_listpack_entries = 128;
+  int64_t zset_max_listpack_value = 64;
+  int64_t list_max_listpack_size = -2;
+  int64_t hll_sparse_max_bytes = 3000;
   // Slab compaction (Redis's active defragmentation settings; on by default in Tessera).
   std::string activedefrag = "yes";
   int64_t active_defrag_ignore_bytes = 100LL << 20;

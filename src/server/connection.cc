@@ -53,8 +53,10 @@ void Connection::HandleRead() {
   char* p = rbuf_.PrepareWrite(want);
   ssize_t n = read(fd_, p, want);
   if (n == 0) {
-    // The peer closed its side: answer what it already sent, then close.
+    // The peer closed its side: answer what it already sent, then close. A client blocked in
+    // BLPOP & co. is gone for good (Redis frees it at once): cancel and close.
     eof_ = true;
+    if (blocked_) return Close();
     ProcessInput();
     return;
   }
@@ -143,6 +145,7 @@ void Connection::Continue() {
 
 void Connection::OnRemoteReply(uint64_t slot, std::string reply) {
   --inflight_;
+  if (blocked_ && blocked_->slot == slot) blocked_.reset();
   if (closed_) {
     if (inflight_ == 0) shard_->Bury(id_);
     return;
@@ -216,6 +219,13 @@ void Connection::UpdateInterest() {
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
+  // A blocked command that nobody served yet will never reply: cancel it. If a serve or a
+  // timeout claimed it first, its reply is on the way and the connection waits for it.
+  if (blocked_ && blocked_->Claim()) {
+    --inflight_;
+    shard_->blocking().Forget(shard_->server(), blocked_);
+    blocked_.reset();
+  }
   shard_->loop().Remove(fd_);
   close(fd_);
   shard_->server().connected_clients().fetch_sub(1, std::memory_order_relaxed);

@@ -12,12 +12,14 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "net/event_loop.h"
 #include "net/io_buf.h"
 #include "protocol/resp_parser.h"
+#include "server/blocking.h"
 
 namespace tessera {
 
@@ -58,6 +60,8 @@ class Connection : public IoHandler {
   bool closed() const { return closed_; }
   bool inflight() const { return inflight_ > 0; }
   bool paused() const { return paused_; }
+  // Waiting in a blocking command (BLPOP & co.).
+  bool blocked() const { return blocked_ != nullptr; }
   Shard& shard() { return *shard_; }
   size_t query_buffer_size() const { return rbuf_.size(); }
   size_t output_buffer_size() const { return wbuf_.size() - woff_; }
@@ -108,7 +112,9 @@ class Connection : public IoHandler {
   uint32_t events_ = 1;           // epoll interest (EPOLLIN at first)
   int inflight_ = 0;              // replies still to come from other shards
   uint64_t blocking_slot_ = 0;    // slot of a running atomic multi-shard op: parse nothing
-  bool paused_ = false;           // held by CLIENT PAUSE
+  // The blocking command (BLPOP & co.) in flight, until its reply is in; closing cancels it.
+  std::shared_ptr<BlockedClient> blocked_;
+  bool paused_ = false;  // held by CLIENT PAUSE
   int64_t obuf_soft_since_ms_ = 0;
   // Reply slots in request order; `ready` once filled. Empty when nothing is pending.
   struct Slot {

@@ -65,12 +65,14 @@ bool MakeRoom(Shard& exec_shard, const CommandSpec* spec, ArgList args, int64_t 
 
 }  // namespace
 
-void Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec* spec, ArgList args,
-                         std::string* out, int resp, int db, uint64_t client_id) {
+bool Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec* spec, ArgList args,
+                         std::string* out, int resp, int db, uint64_t client_id,
+                         const std::shared_ptr<BlockedClient>* blocking) {
   size_t before = out->size();
   int64_t t0 = NowUs();
   CommandContext ctx(&exec_shard.server(), &exec_shard, conn, spec, args, out, resp, db, client_id,
                      t0 / 1000);
+  if (blocking) ctx.blocking = *blocking;
   if ((spec->flags & kCmdDenyOom) && !MakeRoom(exec_shard, spec, args, ctx.now_ms))
     ctx.rb.Error("OOM command not allowed when used memory > 'maxmemory'.");
   else
@@ -84,6 +86,35 @@ void Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec*
     ++cs.failed_calls;
     st.CountError(std::string_view(*out).substr(before));
   }
+  return ctx.blocked;
+}
+
+void Dispatcher::RunBlocking(Connection* conn, const CommandSpec* spec, ArgList args, int target,
+                             const std::vector<int>& shards) {
+  // Like an atomic operation, the connection parses nothing more until the reply is in: a
+  // client blocked on BLPOP does not run the commands it pipelined behind it (as Redis).
+  SendBatch(conn);
+  Shard& shard = conn->shard();
+  Server* server = &shard.server();
+  auto bc = std::make_shared<BlockedClient>();
+  bc->origin = shard.index();
+  bc->conn_id = conn->id();
+  bc->slot = conn->ReserveSlot();
+  bc->db = conn->db;
+  bc->resp = conn->resp;
+  bc->spec = spec;
+  bc->args.assign(args.begin(), args.end());
+  conn->blocking_slot_ = bc->slot;
+  conn->blocked_ = bc;
+  auto body = [server, bc] {
+    std::string reply;
+    if (!Execute(*CurrentShard(), nullptr, bc->spec, ArgList(bc->args), &reply, bc->resp, bc->db,
+                 bc->conn_id, &bc))
+      PostReply(server, bc->origin, bc->conn_id, bc->slot, std::move(reply));
+  };
+  if (!shards.empty()) return server->RunAtomic(shards, body);
+  int where = target >= 0 ? target : shard.index();
+  server->shard(where).loop().Post(body);
 }
 
 void Dispatcher::SendBatch(Connection* conn) {
@@ -195,6 +226,8 @@ void Dispatcher::Run(Connection* conn, ArgList args) {
     return;
   }
   conn->last_command = spec;
+
+  if (spec->flags & kCmdBlocking) return RunBlocking(conn, spec, args, target, shards);
 
   if (remote_single) {
     batch.shard = target;

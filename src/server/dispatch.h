@@ -2,7 +2,9 @@
 // inline, batched to one other shard, or atomically across several (Server::RunAtomic).
 #pragma once
 
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "server/command.h"
 
@@ -10,6 +12,7 @@ namespace tessera {
 
 class Connection;
 class Shard;
+struct BlockedClient;
 
 class Dispatcher {
  public:
@@ -19,9 +22,16 @@ class Dispatcher {
   // Sends the batch gathered for another shard (if any); its replies fill a reserved slot.
   static void SendBatch(Connection* conn);
   // Runs `spec` against the data of the calling thread's shards, appending its reply to `out`
-  // and accounting statistics to `exec_shard`.
-  static void Execute(Shard& exec_shard, Connection* conn, const CommandSpec* spec, ArgList args,
-                      std::string* out, int resp, int db, uint64_t client_id);
+  // and accounting statistics to `exec_shard`. With `blocking`, a blocking command may block
+  // instead of replying: then it returns true and `out` is left empty.
+  static bool Execute(Shard& exec_shard, Connection* conn, const CommandSpec* spec, ArgList args,
+                      std::string* out, int resp, int db, uint64_t client_id,
+                      const std::shared_ptr<BlockedClient>* blocking = nullptr);
+
+ private:
+  // A blocking command (BLPOP & co.): runs where its keys live and may block (server/blocking.h).
+  static void RunBlocking(Connection* conn, const CommandSpec* spec, ArgList args, int target,
+                          const std::vector<int>& shards);
 };
 
 }  // namespace tessera

@@ -83,8 +83,17 @@ void Server::ApplyMemoryConfig() {
   ev.samples = static_cast<int>(config_.maxmemory_samples);
   ev.lfu_log_factor = static_cast<int>(config_.lfu_log_factor);
   ev.lfu_decay_time = static_cast<int>(config_.lfu_decay_time);
+  EncodingLimits lim;
+  lim.hash_max_listpack_entries = static_cast<size_t>(config_.hash_max_listpack_entries);
+  lim.hash_max_listpack_value = static_cast<size_t>(config_.hash_max_listpack_value);
+  lim.set_max_intset_entries = static_cast<size_t>(config_.set_max_intset_entries);
+  lim.zset_max_listpack_entries = static_cast<size_t>(config_.zset_max_listpack_entries);
+  lim.zset_max_listpack_value = static_cast<size_t>(config_.zset_max_listpack_value);
+  lim.list_max_listpack_size = config_.list_max_listpack_size;
+  lim.hll_sparse_max_bytes = static_cast<size_t>(config_.hll_sparse_max_bytes);
   for (auto& s : shards_) {
     s->keyspace().eviction() = ev;
+    s->keyspace().limits() = lim;
     memory_->Publish(s->index(), s->keyspace());
   }
   memory_->Refresh(config_);

@@ -37,8 +37,8 @@ class Server {
 
   Config& config() { return config_; }
   MemoryBudget& memory() { return *memory_; }
-  // Applies the memory settings (eviction policy and parameters, maxmemory split) to every
-  // shard. Only while the shards are parked or not yet running.
+  // Applies the keyspace settings (eviction policy and parameters, maxmemory split, encoding
+  // thresholds) to every shard. Only while the shards are parked or not yet running.
   void ApplyMemoryConfig();
   // The memory view with every shard's numbers fresh. Only while the shards are parked.
   MemorySnapshot SnapshotMemory();

@@ -49,8 +49,14 @@ Shard::Shard(Server* server, int index, int num_dbs)
       index_(index),
       loop_(MakePoller(server->config().io_engine)),
       keyspace_(num_dbs),
+      blocking_(this),
       rng_(std::random_device{}() ^ (index * 0x9e3779b97f4a7c15ull)) {
   stats_.commands.resize(Registry().all().size());
+  keyspace_.set_on_collection_added(
+      [](void* arg, int db, std::string_view key) {
+        static_cast<Shard*>(arg)->blocking().SignalReady(db, key);
+      },
+      this);
 }
 
 Shard::~Shard() {
@@ -125,11 +131,20 @@ void Shard::Accept() {
 }
 
 void Shard::BeforeSleep() {
+  // Serve clients blocked on keys that became ready, time out the expired ones, and wake up
+  // in time for the next deadline.
+  loop_.WakeAt(blocking_.Run(MonotonicMs()));
   // Flushing can schedule nothing new (it only writes), but may close and bury connections;
   // graveyard entries stay alive until after the loop, so the pointers here remain valid.
   for (size_t i = 0; i < pending_writes_.size(); ++i) pending_writes_[i]->FlushScheduled();
   pending_writes_.clear();
   graveyard_.clear();
+}
+
+size_t Shard::blocked_clients() const {
+  size_t n = paused_.size();
+  for (const auto& [id, c] : conns_) n += c->blocked() ? 1 : 0;
+  return n;
 }
 
 Connection* Shard::FindConnection(uint64_t id) {

@@ -16,6 +16,7 @@
 
 #include "core/keyspace.h"
 #include "net/event_loop.h"
+#include "server/blocking.h"
 
 namespace tessera {
 
@@ -58,6 +59,7 @@ class Shard {
   Db& db(int i) { return keyspace_.db(i); }
   int num_dbs() const { return keyspace_.num_dbs(); }
   Keyspace& keyspace() { return keyspace_; }
+  BlockingRegistry& blocking() { return blocking_; }
   ShardStats& stats() { return stats_; }
   uint64_t Random() { return rng_(); }
 
@@ -79,7 +81,8 @@ class Shard {
   void AddPaused(uint64_t id) { paused_.push_back(id); }
   void ResumePaused();
 
-  size_t blocked_clients() const { return paused_.size(); }
+  // Clients held by CLIENT PAUSE or waiting in a blocking command (INFO blocked_clients).
+  size_t blocked_clients() const;
 
  private:
   class Listener;
@@ -95,6 +98,7 @@ class Shard {
   int index_;
   EventLoop loop_;
   Keyspace keyspace_;
+  BlockingRegistry blocking_;
   ShardStats stats_;
   std::mt19937_64 rng_;
   std::unique_ptr<Listener> listener_;
