@@ -1,5 +1,6 @@
 // Thresholds at which small collections leave their compact encoding, with Redis 7.0's names
-// and defaults (hash-max-listpack-entries, ...). Set from the config by the server.
+// and built-in defaults (hash-max-listpack-entries, ...; redis.conf's sample values differ).
+// Set from the config by the server.
 #pragma once
 
 #include <cstddef>
@@ -8,7 +9,7 @@
 namespace tessera {
 
 struct EncodingLimits {
-  size_t hash_max_listpack_entries = 128;
+  size_t hash_max_listpack_entries = 512;
   size_t hash_max_listpack_value = 64;
   size_t set_max_intset_entries = 512;
   size_t zset_max_listpack_entries = 128;

@@ -324,16 +324,21 @@ const std::vector<Setting>& Settings() {
     s.push_back(IntSetting("lfu-decay-time", &Config::lfu_decay_time, 0, INT_MAX, true));
     s.push_back(IntSetting("hash-max-listpack-entries", &Config::hash_max_listpack_entries, 0,
                            INT64_MAX, true));
+    s.back().aliases = {"hash-max-ziplist-entries"};
     s.push_back(IntSetting("hash-max-listpack-value", &Config::hash_max_listpack_value, 0,
                            INT64_MAX, true));
+    s.back().aliases = {"hash-max-ziplist-value"};
     s.push_back(IntSetting("list-max-listpack-size", &Config::list_max_listpack_size, INT_MIN,
                            INT_MAX, true));
+    s.back().aliases = {"list-max-ziplist-size"};
     s.push_back(IntSetting("set-max-intset-entries", &Config::set_max_intset_entries, 0,
                            INT64_MAX, true));
     s.push_back(IntSetting("zset-max-listpack-entries", &Config::zset_max_listpack_entries, 0,
                            INT64_MAX, true));
+    s.back().aliases = {"zset-max-ziplist-entries"};
     s.push_back(IntSetting("zset-max-listpack-value", &Config::zset_max_listpack_value, 0,
                            INT64_MAX, true));
+    s.back().aliases = {"zset-max-ziplist-value"};
     s.push_back(MemSetting("hll-sparse-max-bytes", &Config::hll_sparse_max_bytes, 0, true));
     s.push_back(StrSetting("activedefrag", &Config::activedefrag, true, {"yes", "no"}));
     s.push_back(

@@ -43,7 +43,7 @@ struct Config {
   int64_t lfu_log_factor = 10;
   int64_t lfu_decay_time = 1;
   // Encoding thresholds of small collections (core/encoding.h).
-  int64_t hash_max_listpack_entries = 128;
+  int64_t hash_max_listpack_entries = 512;
   int64_t hash_max_listpack_value = 64;
   int64_t set_max_intset_entries = 512;
   int64_t zset_max_listpack_entries = 128;
