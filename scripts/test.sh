@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Runs every test: the gtest unit tests (ctest) and the black-box pytest suite against the
-# release binary with 1, 2 and 4 shard threads (no-hop path, cross-shard paths) and with the
-# io_uring engine, then both again
-# against an AddressSanitizer + UBSan build with 4 threads (a crash, a leak or undefined
-# behaviour fails the run). Ends with one summary line: "test: N passed, M failed".
+# release binary with 1, 2 and 4 shard threads (no-hop path, cross-shard paths), the tests of
+# the connection and I/O layer again with the io_uring engine (the engine changes nothing
+# below it), then both against an AddressSanitizer + UBSan build with 4 threads (a crash, a
+# leak or undefined behaviour fails the run). Ends with one summary line:
+# "test: N passed, M failed".
 set -uo pipefail
 cd "$(dirname "$0")/.."
 build=${1:-build}
@@ -26,8 +27,10 @@ for t in 1 2 4; do
   run "blackbox-threads$t" env TESSERA_BIN="$PWD/$build/tessera-server" TESSERA_TEST_THREADS=$t \
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests
 done
+io_tests=(tests/test_protocol.py tests/test_connection.py tests/test_limits.py tests/test_scale.py
+  tests/test_client.py tests/test_blocking.py tests/test_atomicity.py tests/test_server_cmds.py)
 run blackbox-io_uring env TESSERA_BIN="$PWD/$build/tessera-server" TESSERA_TEST_IO_ENGINE=io_uring \
-  /usr/bin/python3 -m pytest -q -p no:cacheprovider tests
+  /usr/bin/python3 -m pytest -q -p no:cacheprovider "${io_tests[@]}"
 
 echo "== building $asan (AddressSanitizer + UndefinedBehaviorSanitizer)"
 cmake -S . -B "$asan" -DCMAKE_BUILD_TYPE=Debug -DTESSERA_SANITIZE=ON >/dev/null &&
