@@ -14,6 +14,7 @@ import argparse
 import csv
 import datetime
 import io
+import itertools
 import json
 import os
 import platform
@@ -28,20 +29,201 @@ import time
 HOST = "127.0.0.1"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 
-# Test order in the table (and in execution order per pipeline depth).
+# Default test set and order (--tests overrides; see TESTS below for all known tests).
 DEFAULT_TESTS = ["GET", "SET", "MSET", "INCR"]
-# Preflight commands: a test is only benchmarked if its command works on both servers
-# (redis-benchmark 7 exits on the first error reply, but we want a clear reason).
-PREFLIGHT = {
-    "GET": [["SET", "bench:preflight", "x"], ["GET", "bench:preflight"]],
-    "SET": [["SET", "bench:preflight", "x"]],
-    "MSET": [["MSET", "bench:preflight:a", "1", "bench:preflight:b", "2"]],
-    "INCR": [["INCR", "bench:preflight:counter"]],
-}
 
 
 def log(msg):
     print(msg, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- test definitions
+#
+# Each test is either a redis-benchmark built-in (`-t name`) or an explicit command line
+# (redis-benchmark [options] CMD args..., `__rand_int__` replaced by a random 12-digit
+# zero-padded number below -r). Fields:
+#   builtin / command  what redis-benchmark runs
+#   csv                first word of the test name in redis-benchmark's CSV output
+#   keyspace           -r for this test (default: --keyspace)
+#   n_div              N for this test is the usual N (per P) divided by this (default 1)
+#   preflight          [(command, check)]: run once on both servers before anything is timed;
+#                      an error reply, or a reply `check` rejects, makes the test `n/a` on both
+#                      (redis-benchmark 7 aborts on the first error reply anyway). The commands
+#                      used by `prepare` are part of the preflight.
+#   prepare(srv, n, p) untimed, before every run: loads the data the run needs; returns a dict
+#                      kept with the sample
+#   post(srv, prep, n) untimed, after every run: returns an error string if the run did not
+#                      measure what it should (e.g. popped from an empty key)
+#   describe           one line for the report
+
+LIST_KEY = "mylist"       # redis-benchmark's built-in lpush/lpop key (no cluster tag)
+SET_KEY = "myset"         # built-in sadd/spop key
+ZSET_KEY = "bench:zset"   # ZRANGE100 / ZRANK: ZSET_SIZE members m:%012d, score i
+ZSET_SIZE = 1000
+ZADD_KEY = "bench:zadd"   # ZADD target, up to --keyspace members
+FILL_BATCH = 1000         # elements per variadic LPUSH/SADD/ZADD in the preparation steps
+PF = "bench:preflight"
+
+
+def _is_int(r):
+    return None if isinstance(r, int) else "expected an integer reply, got %r" % (r,)
+
+
+def _is_bulk(r):
+    return None if isinstance(r, bytes) else "expected a bulk string reply, got %r" % (r,)
+
+
+def _equals(v):
+    return lambda r: None if r == v else "expected %r, got %r" % (v, r)
+
+
+def _at_least(v):
+    return lambda r: None if isinstance(r, int) and r >= v else "expected an integer >= %d, got %r" % (v, r)
+
+
+def zset_member(i):
+    """Sorted-set member as redis-benchmark writes m:__rand_int__ (12 digits, zero-padded)."""
+    return "m:%012d" % i
+
+
+def prepare_zset(srv, n, p, clients):
+    """(Re)load ZSET_KEY with ZSET_SIZE members m:%012d, score i; verify ZCARD."""
+    cmd = ["ZADD", ZSET_KEY]
+    for i in range(ZSET_SIZE):
+        cmd += [str(i), zset_member(i)]
+    replies = resp_pipeline(srv.port, [resp_encode(["DEL", ZSET_KEY]), resp_encode(cmd),
+                                       resp_encode(["ZCARD", ZSET_KEY])])
+    for r in replies:
+        if isinstance(r, RespError):
+            raise RuntimeError("%s" % r)
+    if replies[2] != ZSET_SIZE:
+        raise RuntimeError("ZCARD %s is %r after loading %d members" % (ZSET_KEY, replies[2], ZSET_SIZE))
+    return {"zcard": replies[2]}
+
+
+def _pop_margin(n, p, clients):
+    # redis-benchmark may issue up to one pipeline batch per client past -n; keep a wide margin.
+    return max(1000, n // 20) + clients * p
+
+
+def make_pop_fill(kind):
+    """prepare/post pair that makes LIST_KEY / SET_KEY hold >= n + margin elements before a run.
+
+    The list is only topped up (LPOP's cost does not depend on the list's length). The set is
+    rebuilt from scratch (DEL, then exactly n + margin unique members), so every SPOP run
+    starts from the same size whatever ran before: SPOP's cost depends on the set's size.
+    """
+    key, count_cmd, add_cmd = ((LIST_KEY, "LLEN", "LPUSH") if kind == "list" else (SET_KEY, "SCARD", "SADD"))
+    value = b"x" * 32  # like redis-benchmark -d 32; a list may hold duplicates
+    counter = {}       # server name -> next unique set member id, so top-ups never collide
+
+    def count(srv):
+        r = resp_call(srv.port, [count_cmd, key])
+        if not isinstance(r, int):
+            raise RuntimeError("%s %s -> %r" % (count_cmd, key, r))
+        return r
+
+    def prepare(srv, n, p, clients):
+        target = n + _pop_margin(n, p, clients)
+        before = count(srv)
+        deleted = 0
+        if kind == "set" and before:
+            deleted = before
+            r = resp_call(srv.port, ["DEL", key], timeout=60.0)
+            if isinstance(r, RespError):
+                raise RuntimeError("DEL %s: %s" % (key, r))
+            before = count(srv)
+        need = max(0, target - before)
+
+        def cmds():
+            left = need
+            while left > 0:
+                k = min(FILL_BATCH, left)
+                left -= k
+                if kind == "list":
+                    yield resp_encode([add_cmd, key] + [value] * k)
+                else:
+                    base = counter.get(srv.name, 0)
+                    counter[srv.name] = base + k
+                    yield resp_encode([add_cmd, key] + [b"fill:%012d" % i for i in range(base, base + k)])
+        t0 = time.monotonic()
+        for r in resp_pipeline(srv.port, cmds()):
+            if isinstance(r, RespError):
+                raise RuntimeError("%s %s: %s" % (add_cmd, key, r))
+        after = count(srv)
+        if after < target:
+            raise RuntimeError("%s %s is %d after filling, wanted >= %d" % (count_cmd, key, after, target))
+        return {"key": key, "deleted": deleted, "len_before_fill": before, "added": need, "len": after,
+                "fill_s": round(time.monotonic() - t0, 3)}
+
+    def post(srv, prep, n):
+        left = count(srv)
+        prep["len_after_run"] = left
+        prep["popped"] = prep["len"] - left
+        if left == 0:
+            return ("%s %s reached 0 during the run: part of the run popped from an empty key "
+                    "(measured misses)" % (count_cmd, key))
+        if prep["popped"] < n:
+            return ("%s %s shrank by only %d over %d pops: the server answered pops without "
+                    "removing elements" % (count_cmd, key, prep["popped"], n))
+        return None
+
+    return prepare, post
+
+
+_lpop_prepare, _lpop_post = make_pop_fill("list")
+_spop_prepare, _spop_post = make_pop_fill("set")
+
+TESTS = {
+    "GET": {"builtin": "get", "preflight": [(["SET", PF, "x"], None), (["GET", PF], None)]},
+    "SET": {"builtin": "set", "preflight": [(["SET", PF, "x"], None)]},
+    "MSET": {"builtin": "mset", "preflight": [(["MSET", PF + ":a", "1", PF + ":b", "2"], None)]},
+    "INCR": {"builtin": "incr", "preflight": [(["INCR", PF + ":counter"], None)]},
+    "LPUSH": {"builtin": "lpush", "preflight": [(["LPUSH", PF + ":list", "a"], _is_int)],
+              "describe": "`LPUSH mylist <32 B>` (redis-benchmark built-in; the list keeps growing "
+                          "across runs)"},
+    "LPOP": {"builtin": "lpop",
+             "preflight": [(["LPUSH", PF + ":list", "a", "b", "c"], _at_least(3)),
+                           (["LLEN", PF + ":list"], _at_least(3)), (["LPOP", PF + ":list"], _is_bulk)],
+             "prepare": _lpop_prepare, "post": _lpop_post,
+             "describe": "`LPOP mylist` (built-in); before each run `mylist` is topped up to "
+                         "N + margin elements with variadic LPUSH (untimed); after it LLEN must be > 0"},
+    "SADD": {"builtin": "sadd", "preflight": [(["SADD", PF + ":set", "a"], _is_int)],
+             "describe": "`SADD myset element:__rand_int__` (built-in; up to -r distinct members)"},
+    "SPOP": {"builtin": "spop",
+             "preflight": [(["SADD", PF + ":set", "a", "b", "c"], _is_int),
+                           (["SCARD", PF + ":set"], _at_least(3)), (["SPOP", PF + ":set"], _is_bulk)],
+             "prepare": _spop_prepare, "post": _spop_post,
+             "describe": "`SPOP myset` (built-in); before each run `myset` is rebuilt (DEL, then "
+                         "N + margin unique members `fill:<i>` with variadic SADD, untimed), so "
+                         "each run drains it from N + margin to margin; after it SCARD must be > 0"},
+    "HSET": {"builtin": "hset", "preflight": [(["HSET", PF + ":hash", "f", "v"], _is_int)],
+             "describe": "`HSET myhash element:__rand_int__ <32 B>` (built-in; one hash, up to -r fields)"},
+    "ZADD": {"command": ["ZADD", ZADD_KEY, "__rand_int__", "m:__rand_int__"],
+             "preflight": [(["ZADD", PF + ":zset", "000000000042", zset_member(42)], _is_int)],
+             "describe": "`ZADD %s __rand_int__ m:__rand_int__` (random score and member, "
+                         "independent draws; up to -r members, later runs mostly update scores)" % ZADD_KEY},
+    "ZRANGE100": {"command": ["ZRANGE", ZSET_KEY, "0", "99"], "n_div": 4,
+                  "preflight": [(["ZADD", PF + ":zset", "1", "a", "2", "b", "3", "c"], _is_int),
+                                (["ZCARD", PF + ":zset"], _at_least(3)),
+                                (["ZRANGE", PF + ":zset", "0", "1"], _equals([b"a", b"b"]))],
+                  "prepare": prepare_zset,
+                  "describe": "`ZRANGE %s 0 99` (first 100 of %d members, no scores); the set "
+                              "is reloaded (DEL + one ZADD, untimed) before each run; N is 1/4 of "
+                              "the other tests' (each reply is ~1.7 KB), so CPU resolution is 4x "
+                              "coarser" % (ZSET_KEY, ZSET_SIZE)},
+    "ZRANK": {"command": ["ZRANK", ZSET_KEY, "m:__rand_int__"], "keyspace": ZSET_SIZE,
+              "preflight": [(["ZADD", PF + ":zset", "1", "a", "2", "b", "3", "c"], _is_int),
+                            (["ZCARD", PF + ":zset"], _at_least(3)),
+                            (["ZRANK", PF + ":zset", "b"], _equals(1))],
+              "prepare": prepare_zset,
+              "describe": "`ZRANK %s m:__rand_int__` with -r %d, so every lookup hits one of the "
+                          "%d members; the set is reloaded before each run" % (ZSET_KEY, ZSET_SIZE, ZSET_SIZE)},
+}
+for _name, _t in TESTS.items():
+    _t["csv"] = (_t["builtin"] if "builtin" in _t else _t["command"][0]).upper()
+PREFLIGHT_KEYS = [PF, PF + ":a", PF + ":b", PF + ":counter", PF + ":list", PF + ":set",
+                  PF + ":hash", PF + ":zset"]
 
 
 # --------------------------------------------------------------------------- RESP
@@ -86,16 +268,40 @@ def _read_reply(f):
     raise ConnectionError("unexpected reply type %r" % line[:40])
 
 
+def resp_encode(args):
+    """One command as RESP bytes."""
+    out = [b"*%d\r\n" % len(args)]
+    for a in args:
+        a = a if isinstance(a, bytes) else str(a).encode()
+        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
+    return b"".join(out)
+
+
 def resp_call(port, args, timeout=5.0):
     """One-shot command on a fresh connection. Returns the reply (RespError instance for -ERR)."""
     with socket.create_connection((HOST, port), timeout=timeout) as s:
-        out = b"*%d\r\n" % len(args)
-        for a in args:
-            a = a if isinstance(a, bytes) else str(a).encode()
-            out += b"$%d\r\n%s\r\n" % (len(a), a)
-        s.sendall(out)
+        s.sendall(resp_encode(args))
         f = s.makefile("rb")
         return _read_reply(f)
+
+
+def resp_pipeline(port, cmds, group=50, timeout=60.0):
+    """Send an iterable of encoded commands, `group` at a time, on one connection.
+
+    Returns all replies in order (RespError instances for -ERR). Meant for commands with
+    small replies (fills): a group's replies must fit in the socket buffers while it is
+    still being sent.
+    """
+    replies = []
+    it = iter(cmds)
+    with socket.create_connection((HOST, port), timeout=timeout) as s:
+        f = s.makefile("rb")
+        while True:
+            chunk = list(itertools.islice(it, group))
+            if not chunk:
+                return replies
+            s.sendall(b"".join(chunk))
+            replies += [_read_reply(f) for _ in chunk]
 
 
 # --------------------------------------------------------------------------- /proc
@@ -186,9 +392,11 @@ class Server:
 
 def run_benchmark(a, srv, test, pipeline, n):
     """Run one redis-benchmark invocation; return a dict with the measurement (or error)."""
+    td = TESTS[test]
     cmd = [a.redis_benchmark, "-h", HOST, "-p", str(srv.port), "-c", str(a.clients),
-           "-n", str(n), "-P", str(pipeline), "-d", str(a.data_size), "-r", str(a.keyspace),
-           "-t", test.lower(), "--csv"]
+           "-n", str(n), "-P", str(pipeline), "-d", str(a.data_size),
+           "-r", str(td.get("keyspace", a.keyspace)), "--csv"]
+    cmd += ["-t", td["builtin"]] if "builtin" in td else td["command"]
     res = {"server": srv.name, "test": test, "P": pipeline, "n": n, "cmd": " ".join(cmd)}
     ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0_ticks = cpu_ticks(srv.pid)
@@ -212,7 +420,7 @@ def run_benchmark(a, srv, test, pipeline, n):
     rps = None
     rows = [l for l in stdout.splitlines() if l.startswith('"')]
     for row in csv.reader(io.StringIO("\n".join(rows))):
-        if row and row[0] != "test" and row[0].upper().split(" ")[0] == test.upper():
+        if row and row[0] != "test" and row[0].upper().split(" ")[0] == td["csv"]:
             try:
                 rps = float(row[1])
                 res["p50_ms"] = float(row[4])
@@ -232,6 +440,40 @@ def run_benchmark(a, srv, test, pipeline, n):
     res["cpu_ticks"] = t1_ticks - t0_ticks
     res["cpu_us_per_op"] = (t1_ticks - t0_ticks) / CLK_TCK * 1e6 / n
     return res
+
+
+def run_test(a, srv, test, pipeline, n):
+    """One timed run with the test's untimed prepare/post steps around it."""
+    td = TESTS[test]
+    prep = None
+    if "prepare" in td:
+        try:
+            prep = td["prepare"](srv, n, pipeline, a.clients)
+        except (OSError, ConnectionError, ValueError, RuntimeError) as e:
+            return {"server": srv.name, "test": test, "P": pipeline, "n": n,
+                    "error": "preparation failed: %s" % e}
+    r = run_benchmark(a, srv, test, pipeline, n)
+    if prep is not None:
+        r["prepare"] = prep
+        if "error" not in r and "post" in td:
+            try:
+                err = td["post"](srv, prep, n)
+            except (OSError, ConnectionError, ValueError, RuntimeError) as e:
+                err = "post-run check failed: %s" % e
+            if err:
+                r["error"] = err
+    return r
+
+
+def prep_note(prep):
+    """Short progress-line note on the untimed preparation of a run."""
+    if not prep:
+        return ""
+    if "popped" in prep:
+        return "  [%s: %s+%d before (%.1fs), %d popped, %d left]" % (
+            prep["key"], "DEL %d, " % prep["deleted"] if prep.get("deleted") else "", prep["added"],
+            prep["fill_s"], prep["popped"], prep["len_after_run"])
+    return ""
 
 
 def fmt_int(x):
@@ -266,33 +508,39 @@ def cmd_run(a):
     scale = 10 if a.quick else 1
     n_for = {p: (a.n_p1 if p == 1 else a.n_pn) // scale for p in pipelines}
 
-    # Preflight: every benchmarked command must work on both servers.
+    # Preflight: every benchmarked command (and every command its preparation step uses)
+    # must work on both servers; otherwise the test is n/a on both, with the reason.
+    unknown = [t for t in tests if t not in TESTS]
+    if unknown:
+        log("error: unknown test(s) %s (known: %s)" % (",".join(unknown), ",".join(TESTS)))
+        return 2
     unsupported = {}
+
+    def clean_preflight(srv):  # best effort
+        try:
+            resp_call(srv.port, ["DEL"] + PREFLIGHT_KEYS)
+        except (OSError, ConnectionError, ValueError):
+            pass
     for t in tests:
-        if t not in PREFLIGHT:
-            log("error: unknown test %s (known: %s)" % (t, ",".join(DEFAULT_TESTS)))
-            return 2
         for srv in servers:
-            for c in PREFLIGHT[t]:
+            clean_preflight(srv)
+            for c, check in TESTS[t]["preflight"]:
                 try:
                     r = resp_call(srv.port, c)
                 except (OSError, ConnectionError, ValueError) as e:
                     r = RespError("connection error: %s" % e)
+                if not isinstance(r, RespError) and check is not None and check(r):
+                    r = RespError("wrong reply: %s" % check(r))
                 if isinstance(r, RespError):
-                    unsupported.setdefault(t, []).append("%s: %s -> %s" % (srv.name, c[0], r))
+                    unsupported.setdefault(t, []).append("%s: %s -> %s" % (srv.name, " ".join(c), r))
                     break
     for t, why in unsupported.items():
-        log("warning: skipping %s: %s" % (t, "; ".join(why)))
-    # Clean the preflight keys (best effort).
+        log("warning: %s is n/a: %s" % (t, "; ".join(why)))
     for srv in servers:
-        try:
-            resp_call(srv.port, ["DEL", "bench:preflight", "bench:preflight:a", "bench:preflight:b",
-                                 "bench:preflight:counter"])
-        except (OSError, ConnectionError, ValueError):
-            pass
+        clean_preflight(srv)
 
     # Warm-up / fill: populate the key space so GET hits real 32-byte values.
-    if not a.no_warmup:
+    if not a.no_warmup and any(t not in unsupported for t in tests):
         for srv in servers:
             log("warm-up: SET -P 16 -n %d on %s" % (a.warmup_n // scale, srv.name))
             r = run_benchmark(a, srv, "SET", 16, a.warmup_n // scale)
@@ -308,6 +556,7 @@ def cmd_run(a):
     failures = []
     total = len(pipelines) * len(tests) * a.reps * 2
     done = 0
+    w = max(4, max(len(t) for t in tests))
     for p in pipelines:
         for t in tests:
             if t in unsupported:
@@ -318,22 +567,23 @@ def cmd_run(a):
                     done += 1
                     if srv.broken:
                         continue
-                    r = run_benchmark(a, srv, t, p, n_for[p])
+                    r = run_test(a, srv, t, p, n_for[p] // TESTS[t].get("n_div", 1))
                     r["rep"] = rep + 1
                     samples.setdefault((t, p, srv.name), []).append(r)
                     if "error" in r:
                         failures.append(r)
-                        log("[%3d/%d] %-4s P=%-2d %-7s rep %d: FAILED %s"
-                            % (done, total, t, p, srv.name, rep + 1, r["error"]))
+                        log("[%3d/%d] %-*s P=%-2d %-7s rep %d: FAILED %s"
+                            % (done, total, w, t, p, srv.name, rep + 1, r["error"]))
                         if not srv.responsive():
                             srv.broken = "not responding after %s P=%d" % (t, p)
                             log("error: %s is dead or unresponsive; skipping its remaining runs" % srv.name)
                     else:
-                        log("[%3d/%d] %-4s P=%-2d %-7s rep %d: %12s ops/s  %7.3f us CPU/op"
-                            "  (%.1fs, client CPU %.0f%%)"
-                            % (done, total, t, p, srv.name, rep + 1, fmt_int(r["rps"]),
+                        log("[%3d/%d] %-*s P=%-2d %-7s rep %d: %12s ops/s  %7.3f us CPU/op"
+                            "  (%.1fs, client CPU %.0f%%)%s"
+                            % (done, total, w, t, p, srv.name, rep + 1, fmt_int(r["rps"]),
                                r["cpu_us_per_op"], r["wall_s"],
-                               100.0 * r["client_cpu_s"] / max(r["wall_s"], 1e-9)))
+                               100.0 * r["client_cpu_s"] / max(r["wall_s"], 1e-9),
+                               prep_note(r.get("prepare"))))
 
     def med(t, p, name, key):
         vals = [r[key] for r in samples.get((t, p, name), []) if key in r]
@@ -385,6 +635,12 @@ def cmd_run(a):
                             fmt_f(rc, 3), fmt_f(tc, 3), fmt_f(ratio(tc, rc)),
                             fmt_f(r99, 3), fmt_f(t99, 3), fmt_f(ratio(t99, r99))))
     lines.append("")
+    described = [t for t in tests if "describe" in TESTS[t] and t not in unsupported]
+    if described:
+        lines.append("Tests:")
+        for t in described:
+            lines.append("- %s: %s" % (t, TESTS[t]["describe"]))
+        lines.append("")
     mem = {}
     for srv in servers:
         st = proc_status(srv.pid)
@@ -403,7 +659,7 @@ def cmd_run(a):
     if unsupported:
         lines.append("")
         for t, why in unsupported.items():
-            lines.append("- %s skipped: %s" % (t, "; ".join(why)))
+            lines.append("- %s n/a (unsupported, not run on either server): %s" % (t, "; ".join(why)))
     if failures:
         lines.append("")
         lines.append("**%d benchmark run(s) failed** (medians use the successful runs only):" % len(failures))

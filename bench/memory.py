@@ -32,6 +32,14 @@ Experiments (all traffic is raw pipelined RESP / memcached text on 127.0.0.1):
           until it stops dropping (10 s cap), then record VmRSS, used_memory and
           VmRSS/used_memory. A second redis gets CONFIG SET activedefrag yes; if that is
           refused it is reported as unsupported and not loaded.
+
+  types   Bytes per element of data types, one structure per call (--kind), fresh servers
+          each: `hash` = N hashes hash:%011d of 10 fields f0..f9 with 8-byte values (one
+          HSET each, 1,000 per pipelined send), element = field/value pair; `zset` = one
+          sorted set of N members m:<i> with seeded random integer scores (single-member
+          ZADDs, 10,000 per send), element = member. Growth of VmRSS and of INFO
+          used_memory / elements. A server that refuses the commands on a scratch key first
+          (preflight) is n/a, with its reply as the reason.
 """
 
 import argparse
@@ -602,6 +610,149 @@ def cmd_churn(a):
     return 1 if failed else 0
 
 
+# --------------------------------------------------------------------------- types
+
+HASH_FIELDS = 10
+TYPES_BATCH = {"hash": 1000, "zset": 10_000}  # commands per pipelined send
+
+
+def types_workload(kind, count):
+    """Encoded load for one `types` sub-experiment.
+
+    Returns (description, batches of (payload, ncmds), expected reply, elements, payload
+    bytes, preflight commands, verify function).
+      hash: `count` keys hash:%011d (16 B), each one HSET with fields f0..f9 and distinct
+            8-byte values; elements = count * 10 field/value pairs.
+      zset: one key, `count` single-member ZADDs `ZADD zset:types <score> m:<i>` with seeded
+            random integer scores in [0, 1e9); elements = count members.
+    """
+    batch = TYPES_BATCH[kind]
+    spans = [range(lo, min(count, lo + batch)) for lo in range(0, count, batch)]
+    if kind == "hash":
+        fields = [b"$2\r\nf%d\r\n" % j for j in range(HASH_FIELDS)]
+        head = b"*%d\r\n$4\r\nHSET\r\n$16\r\n" % (2 + 2 * HASH_FIELDS)
+
+        def cmd(i):
+            v = i * HASH_FIELDS
+            return head + b"hash:%011d\r\n" % i + b"".join(
+                fields[j] + b"$8\r\n%08d\r\n" % ((v + j) % 100_000_000) for j in range(HASH_FIELDS))
+        payloads = [(b"".join(cmd(i) for i in sp), len(sp)) for sp in spans]
+        expected = ":%d" % HASH_FIELDS
+        elements = count * HASH_FIELDS
+        payload_bytes = count * (16 + HASH_FIELDS * (2 + 8))
+        desc = ("%d hashes `hash:%%011d` (16 B keys) × %d fields f0..f%d with 8-byte values, one "
+                "HSET per hash, %d commands per pipelined send" % (count, HASH_FIELDS, HASH_FIELDS - 1, batch))
+        preflight = [["HSET", "types:preflight", "f0", "12345678", "f1", "12345678"], ["HLEN", "types:preflight"],
+                     ["DEL", "types:preflight"]]
+
+        def verify(srv):
+            n = int_reply(srv.pipe.call("DBSIZE"), "DBSIZE")
+            if n != count:
+                raise RuntimeError("%s holds %d keys after loading %d hashes" % (srv.name, n, count))
+            for i in sorted({0, count // 2, count - 1}):
+                h = int_reply(srv.pipe.call("HLEN", "hash:%011d" % i), "HLEN")
+                if h != HASH_FIELDS:
+                    raise RuntimeError("%s: HLEN hash:%011d is %d, expected %d" % (srv.name, i, h, HASH_FIELDS))
+            return "hash:%011d" % 0
+    else:
+        rng = random.Random(TRACE_SEED)
+        scores = [rng.randrange(1_000_000_000) for _ in range(count)]
+        head = b"*4\r\n$4\r\nZADD\r\n$10\r\nzset:types\r\n"
+
+        def cmd(i):
+            sc, m = b"%d" % scores[i], b"m:%d" % i
+            return head + b"$%d\r\n%s\r\n$%d\r\n%s\r\n" % (len(sc), sc, len(m), m)
+        payloads = [(b"".join(cmd(i) for i in sp), len(sp)) for sp in spans]
+        expected = ":1"
+        elements = count
+        payload_bytes = sum(len(b"m:%d" % i) for i in range(count)) + 8 * count  # member + 8-byte double
+        desc = ("one sorted set `zset:types` of %d members `m:<i>` with seeded random integer scores "
+                "in [0, 1e9), one single-member ZADD per member, %d commands per pipelined send"
+                % (count, batch))
+        preflight = [["ZADD", "types:preflight", "1", "a"], ["ZADD", "types:preflight", "2", "b"],
+                     ["ZCARD", "types:preflight"], ["DEL", "types:preflight"]]
+
+        def verify(srv):
+            n = int_reply(srv.pipe.call("ZCARD", "zset:types"), "ZCARD")
+            if n != count:
+                raise RuntimeError("%s: ZCARD zset:types is %d after %d ZADDs" % (srv.name, n, count))
+            return "zset:types"
+    return desc, payloads, expected, elements, payload_bytes, preflight, verify
+
+
+def settle_rss(srv, min_s, quiet_s, cap_s, poll_s=0.5, tol=64 << 10):
+    """Wait until srv's VmRSS stops dropping; return (RSS, seconds waited).
+
+    After a big load the allocator hands freed pages back in steps, seconds later, so one
+    short fixed settle catches some runs before and some after such a step. Waits min_s,
+    then polls every poll_s until RSS has not dropped by more than tol for quiet_s, or cap_s.
+    """
+    t0 = time.monotonic()
+    time.sleep(min_s)
+    low = srv.rss()
+    last_drop = time.monotonic()
+    while time.monotonic() - last_drop < quiet_s and time.monotonic() - t0 < cap_s:
+        time.sleep(poll_s)
+        r = srv.rss()
+        if r < low - tol:
+            last_drop = time.monotonic()
+        low = min(low, r)
+    return srv.rss(), round(time.monotonic() - t0, 1)
+
+
+def cmd_types(a):
+    """Bytes per element of one data type (a.kind), loaded into each server in turn."""
+    t_start = time.monotonic()
+    servers = servers_from(a)
+    settle = 0.3 if a.quick else SETTLE_S
+    # jemalloc (redis's allocator, and tessera's in the usual build) returns freed pages to
+    # the OS up to its dirty_decay_ms (10 s) later: e.g. redis drops ~4 MB about 6 s after
+    # the last ZADD of 1M members, when the pre-rehash hash table of the zset is purged.
+    quiet, cap = (1.5, 5.0) if a.quick else (10.0, 30.0)
+    desc, payloads, expected, elements, payload_bytes, preflight, verify = types_workload(a.kind, a.count)
+    res = {"kind": a.kind, "count": a.count, "elements": elements, "payload_bytes": payload_bytes,
+           "describe": desc, "settle_s": settle, "rss_quiet_s": quiet, "rss_cap_s": cap,
+           "servers": {}, "versions": {}}
+    log("types: %s workload built in %.1fs" % (a.kind, time.monotonic() - t_start))
+    failed = False
+    for srv in servers:
+        r = res["servers"][srv.name] = {}
+        try:
+            res["versions"].update(srv.versions())
+            # Preflight on a scratch key: a server that lacks the type's commands is n/a.
+            for c in preflight:
+                reply = srv.pipe.call(*c)
+                if not (isinstance(reply, str) and reply.startswith(":")):
+                    r["unsupported"] = "%s -> %s" % (" ".join(c), reply)
+                    break
+            if "unsupported" in r:
+                log("types: %-4s %-9s n/a (%s)" % (a.kind, srv.name, r["unsupported"]))
+                continue
+            time.sleep(settle)
+            rss0, used0 = srv.rss(), srv.used_memory()
+            t0 = time.monotonic()
+            for payload, n in payloads:
+                expect_all(srv.pipe.exchange(payload, n), expected, "%s %s load" % (srv.name, a.kind))
+            r["load_s"] = round(time.monotonic() - t0, 3)
+            rss1, r["rss_wait_s"] = settle_rss(srv, settle, quiet, cap)
+            used1 = srv.used_memory()
+            sample_key = verify(srv)
+            enc = srv.pipe.call("OBJECT", "ENCODING", sample_key)
+            r["encoding"] = enc.decode(errors="replace") if isinstance(enc, bytes) else None
+            r.update(rss_before=rss0, rss_after=rss1, used_before=used0, used_after=used1,
+                     rss_per_elem=(rss1 - rss0) / elements, used_per_elem=(used1 - used0) / elements)
+            log("types: %-4s %-9s %6.1f B/element RSS, %6.1f B/element used_memory (load %.1fs, "
+                "RSS settled after %.1fs)" % (a.kind, srv.name, r["rss_per_elem"], r["used_per_elem"],
+                                            r["load_s"], r["rss_wait_s"]))
+        except (OSError, RuntimeError, ValueError, KeyError) as e:
+            r["error"] = str(e)
+            failed = True
+            log("types: %s %s FAILED: %s" % (a.kind, srv.name, e))
+    res["wall_s"] = round(time.monotonic() - t_start, 1)
+    write_json(a.out, res)
+    return 1 if failed else 0
+
+
 # --------------------------------------------------------------------------- report
 
 
@@ -741,6 +892,86 @@ def report_churn(c, lines):
     lines.append("")
 
 
+TYPES_TITLES = {"hash": "hashes × %d fields" % HASH_FIELDS, "zset": "sorted set"}
+
+
+def report_types(t, lines):
+    lines += ["## 4. Data types: bytes per element", ""]
+    for kind in ("hash", "zset"):
+        d = t.get(kind)
+        if d is None:
+            lines += ["- %s: **no results** (the sub-experiment failed before writing them; see the log)"
+                      % TYPES_TITLES[kind]]
+        else:
+            lines += ["- %s: %s. Payload %.1f B/element (%s)." % (
+                TYPES_TITLES[kind], d["describe"], d["payload_bytes"] / d["elements"],
+                "key + field + value bytes" if kind == "hash" else "member bytes + 8-byte score")]
+    some = next(iter(t.values()))
+    lines += ["", "Element = one field/value pair (hashes) or one member (sorted set). RSS = growth of "
+              "VmRSS over the load ÷ elements, read once VmRSS stopped dropping (≥ %.1f s, then "
+              "unchanged for %.1f s, cap %.0f s); used_memory = growth of INFO used_memory ÷ elements. "
+              "Fresh servers for each structure; one run."
+              % (some["settle_s"], some.get("rss_quiet_s", 0), some.get("rss_cap_s", 0)), "",
+              "| structure | elements | redis B/elem (RSS) | tessera B/elem (RSS) | tessera/redis (RSS) "
+              "| redis B/elem (used_memory) | tessera B/elem (used_memory) | tessera/redis (used_memory) |",
+              "|---|--:|--:|--:|--:|--:|--:|--:|"]
+    notes = []
+
+    def cell(r, key):
+        if "unsupported" in r:
+            return "n/a"
+        if "error" in r:
+            return "ERR"
+        return f(r.get(key), 1)
+
+    def ratio_cell(rt, rr, key):
+        bad = [x for x in (rt, rr) if key not in x]
+        if not bad:
+            return f(bench.ratio(rt[key], rr[key]))
+        return "ERR" if any("error" in x for x in bad) else "n/a"
+    for kind in ("hash", "zset"):
+        d = t.get(kind)
+        if d is None:
+            continue
+        rd, td = d["servers"].get("redis", {}), d["servers"].get("tessera", {})
+        lines.append("| %s %s | %s | %s | %s | %s | %s | %s | %s |" % (
+            "{:,}".format(d["count"]) if kind == "hash" else "1", TYPES_TITLES[kind],
+            "{:,}".format(d["elements"]),
+            cell(rd, "rss_per_elem"), cell(td, "rss_per_elem"),
+            ratio_cell(td, rd, "rss_per_elem"), cell(rd, "used_per_elem"), cell(td, "used_per_elem"),
+            ratio_cell(td, rd, "used_per_elem")))
+        for name, r in d["servers"].items():
+            if "unsupported" in r:
+                notes.append("- %s, %s: n/a, the server refused the commands: `%s`"
+                             % (TYPES_TITLES[kind], name, r["unsupported"].strip()))
+            elif "error" in r:
+                notes.append("- %s, %s: **failed**: %s" % (TYPES_TITLES[kind], name, r["error"]))
+    lines += ["", "| structure | server | encoding (OBJECT ENCODING) | RSS before → after MB "
+              "| used_memory before → after MB | load s | RSS settled after s |", "|---|---|---|---|---|--:|--:|"]
+    per_hash = []
+    for kind in ("hash", "zset"):
+        d = t.get(kind)
+        if d is None:
+            continue
+        for name, r in d["servers"].items():
+            if "rss_per_elem" not in r:
+                continue
+            lines.append("| %s | %s | %s | %s → %s | %s → %s | %s | %s |" % (
+                TYPES_TITLES[kind], name, r.get("encoding") or "?",
+                mb(r["rss_before"]), mb(r["rss_after"]), mb(r["used_before"]), mb(r["used_after"]),
+                f(r["load_s"], 1), f(r.get("rss_wait_s"), 1)))
+            if kind == "hash":
+                per_hash.append("%s %.1f B (RSS), %.1f B (used_memory)"
+                                % (name, r["rss_per_elem"] * HASH_FIELDS, r["used_per_elem"] * HASH_FIELDS))
+    if per_hash:
+        notes.insert(0, "- per hash (16-byte key + %d fields, %d B payload): %s"
+                     % (HASH_FIELDS, 16 + HASH_FIELDS * 10, "; ".join(per_hash)))
+    lines += [""] + notes
+    lines.append("- driver wall time: %s" % ", ".join(
+        "%s %.0f s" % (k, t[k]["wall_s"]) for k in ("hash", "zset") if t.get(k)))
+    lines.append("")
+
+
 def cmd_report(a):
     def load(name):  # an experiment's JSON, or None if it did not get that far
         path = os.path.join(a.work, name)
@@ -752,10 +983,12 @@ def cmd_report(a):
     rep_files.sort(key=lambda p: int(p.rsplit("-", 1)[1].split(".")[0]))
     reps = [load(os.path.basename(p)) for p in rep_files]
     hits, churn = load("hits.json"), load("churn.json")
+    types = {k: v for k, v in (("hash", load("types-hash.json")), ("zset", load("types-zset.json"))) if v}
     # Per server, what each experiment saw (see Server.versions); normally one value.
     seen = collections.defaultdict(dict)
     for label, d in ([("bytes rep %d" % (i + 1), r) for i, r in enumerate(reps)]
-                     + [("hits", hits), ("churn", churn)]):
+                     + [("hits", hits), ("churn", churn)]
+                     + [("types %s" % k, v) for k, v in types.items()]):
         for name, v in (d or {}).get("versions", {}).items():
             seen[name.split("-")[0]].setdefault(v, []).append(label)
 
@@ -782,7 +1015,7 @@ def cmd_report(a):
              "- Experiments: %s%s" % (a.only, ", --quick" if a.quick else ""), ""]
     missing = []
     for name, data, section in (("bytes", reps, report_bytes), ("hits", hits, report_hits),
-                                ("churn", churn, report_churn)):
+                                ("churn", churn, report_churn), ("types", types, report_types)):
         if name not in a.only.split(","):
             continue
         if data:
@@ -799,7 +1032,8 @@ def cmd_report(a):
     with open(md_path, "w") as fh:
         fh.write(report)
     write_json(os.path.join(a.results_dir, stamp + ".json"),
-               {"date": now.isoformat(), "args": vars(a), "bytes": reps, "hits": hits, "churn": churn})
+               {"date": now.isoformat(), "args": vars(a), "bytes": reps, "hits": hits, "churn": churn,
+                "types": types})
     log("results written to %s (raw data: %s.json)" % (md_path, stamp))
     return 1 if missing else 0
 
@@ -863,9 +1097,12 @@ def main():
         p.add_argument("--quick", action="store_true")
         for opt, default in sizes.items():
             p.add_argument("--" + opt.replace("_", "-"), type=int, default=default)
+        return p
     experiment("bytes", keys=1_000_000)
     experiment("hits", universe=200_000, trace_ops=2_000_000)
     experiment("churn", keys=200_000)
+    tp = experiment("types", count=100_000)
+    tp.add_argument("--kind", choices=["hash", "zset"], required=True)
 
     rp = sub.add_parser("report")
     for opt in ("work", "results-dir", "tessera-server", "tessera-args", "tessera-commit",
@@ -875,7 +1112,7 @@ def main():
 
     a = ap.parse_args()
     return {"wait-ready": cmd_wait_ready, "bytes": cmd_bytes, "hits": cmd_hits,
-            "churn": cmd_churn, "report": cmd_report}[a.cmd](a)
+            "churn": cmd_churn, "types": cmd_types, "report": cmd_report}[a.cmd](a)
 
 
 if __name__ == "__main__":

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
 # Tessera memory benchmark: bytes per key, hit ratio under eviction, fragmentation after
-# churn, each measured side by side against redis-server (and memcached for bytes/key).
+# churn, bytes per element of hashes and sorted sets, each measured side by side against
+# redis-server (and memcached for bytes/key).
 #
-#   bench/memory.sh path/to/tessera-server [--quick] [--only bytes|hits|churn[,...]]
-#       [--keys N] [--universe U] [--trace-ops M] [--churn-keys N] [--reps R] [--keep-logs]
+#   bench/memory.sh path/to/tessera-server [--quick] [--only bytes|hits|churn|types[,...]]
+#       [--keys N] [--universe U] [--trace-ops M] [--churn-keys N] [--reps R]
+#       [--hashes N] [--zset-members M] [--keep-logs]
 #
 #   --keys N        bytes/key: keys loaded per server (default 1,000,000)
 #   --reps R        bytes/key: repetitions, fresh servers each, medians reported (default 3)
 #   --universe U    hit ratio: Zipf key universe (default 200,000)
 #   --trace-ops M   hit ratio: trace length (default 2,000,000)
 #   --churn-keys N  fragmentation: keys rewritten each round (default 200,000)
+#   --hashes N      types: hashes of 10 fields loaded with HSET (default 100,000)
+#   --zset-members M types: members of the one sorted set loaded with ZADD (default 1,000,000)
 #   --quick         every size above 10x smaller and 1 rep (unless given explicitly)
 #
 # Environment: TESSERA_ARGS (extra tessera-server flags), REDIS_SERVER, MEMCACHED,
@@ -33,13 +37,13 @@ MEMCACHED="${MEMCACHED:-/usr/bin/memcached}"
 BENCH_READY_TIMEOUT="${BENCH_READY_TIMEOUT:-15}"
 
 die() { echo "memory.sh: error: $*" >&2; exit 1; }
-usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 # ---------------------------------------------------------------- arguments
 TESSERA=""
 QUICK=()
-ONLY="bytes,hits,churn"
-KEYS="" UNIVERSE="" TRACE_OPS="" CHURN_KEYS="" REPS=""
+ONLY="bytes,hits,churn,types"
+KEYS="" UNIVERSE="" TRACE_OPS="" CHURN_KEYS="" REPS="" HASHES="" ZSET_MEMBERS=""
 KEEP_LOGS=0
 need() { [[ $2 -ge 2 ]] || die "$1 needs a value"; }
 while [[ $# -gt 0 ]]; do
@@ -51,6 +55,8 @@ while [[ $# -gt 0 ]]; do
     --trace-ops) need "$1" $#; TRACE_OPS="$2"; shift ;;
     --churn-keys) need "$1" $#; CHURN_KEYS="$2"; shift ;;
     --reps) need "$1" $#; REPS="$2"; shift ;;
+    --hashes) need "$1" $#; HASHES="$2"; shift ;;
+    --zset-members) need "$1" $#; ZSET_MEMBERS="$2"; shift ;;
     --keep-logs) KEEP_LOGS=1 ;;
     -h|--help) usage; exit 0 ;;
     -*) die "unknown option: $1 (try --help)" ;;
@@ -66,16 +72,18 @@ KEYS="${KEYS:-$((1000000 / div))}"
 UNIVERSE="${UNIVERSE:-$((200000 / div))}"
 TRACE_OPS="${TRACE_OPS:-$((2000000 / div))}"
 CHURN_KEYS="${CHURN_KEYS:-$((200000 / div))}"
+HASHES="${HASHES:-$((100000 / div))}"
+ZSET_MEMBERS="${ZSET_MEMBERS:-$((1000000 / div))}"
 if [[ -z "$REPS" ]]; then REPS=3; [[ $div -eq 1 ]] || REPS=1; fi
-for v in KEYS UNIVERSE TRACE_OPS CHURN_KEYS REPS; do
+for v in KEYS UNIVERSE TRACE_OPS CHURN_KEYS REPS HASHES ZSET_MEMBERS; do
   [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "${v,,} must be a positive integer (got '${!v}')"
 done
-DO_BYTES=0 DO_HITS=0 DO_CHURN=0
+DO_BYTES=0 DO_HITS=0 DO_CHURN=0 DO_TYPES=0
 IFS=',' read -r -a only_list <<<"$ONLY"
 for x in "${only_list[@]}"; do
   case "$x" in
-    bytes) DO_BYTES=1 ;; hits) DO_HITS=1 ;; churn) DO_CHURN=1 ;;
-    *) die "--only takes bytes, hits or churn (comma-separated), not '$x'" ;;
+    bytes) DO_BYTES=1 ;; hits) DO_HITS=1 ;; churn) DO_CHURN=1 ;; types) DO_TYPES=1 ;;
+    *) die "--only takes bytes, hits, churn or types (comma-separated), not '$x'" ;;
   esac
 done
 
@@ -252,6 +260,17 @@ if [[ $DO_CHURN -eq 1 ]]; then
   start_redis redis-activedefrag churn
   start_tessera tessera churn
   run_driver churn --keys "$CHURN_KEYS" --out "$WORK/churn.json"
+fi
+if [[ $DO_TYPES -eq 1 ]]; then
+  # Fresh servers for each structure, so neither load sees the other's allocator state.
+  echo "memory.sh: == data types: $HASHES hashes x 10 fields (HSET)" >&2
+  start_redis redis types-hash
+  start_tessera tessera types-hash
+  run_driver types --kind hash --count "$HASHES" --out "$WORK/types-hash.json"
+  echo "memory.sh: == data types: one sorted set of $ZSET_MEMBERS members (ZADD)" >&2
+  start_redis redis types-zset
+  start_tessera tessera types-zset
+  run_driver types --kind zset --count "$ZSET_MEMBERS" --out "$WORK/types-zset.json"
 fi
 
 # ---------------------------------------------------------------- report

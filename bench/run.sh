@@ -3,6 +3,10 @@
 #
 #   bench/run.sh path/to/tessera-server [--quick] [--reps N] [--tests GET,SET,MSET,INCR] [--keep-logs]
 #
+# Tests (--tests, comma-separated, in this order): default GET,SET,MSET,INCR; also LPUSH,
+# LPOP, SADD, SPOP, HSET (redis-benchmark built-ins) and ZADD, ZRANGE100, ZRANK (explicit
+# commands). A test whose commands fail on either server is reported as n/a.
+#
 # Environment:
 #   TESSERA_THREADS    value for tessera-server --threads (default 1)
 #   TESSERA_ARGS       extra arguments appended to the tessera-server command line
@@ -29,7 +33,7 @@ BENCH_RUN_TIMEOUT="${BENCH_RUN_TIMEOUT:-180}"
 BENCH_READY_TIMEOUT="${BENCH_READY_TIMEOUT:-15}"
 
 die() { echo "run.sh: error: $*" >&2; exit 1; }
-usage() { sed -n '2,15p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 # ---------------------------------------------------------------- arguments
 TESSERA=""
