@@ -23,4 +23,16 @@ bool AllocatorPurge();
 // The allocator's own detailed report (MEMORY MALLOC-STATS).
 std::string AllocatorReport();
 
+// jemalloc's size class for an allocation of n bytes (8, 16, 32, 48, ... 128, then four classes
+// per doubling: (2^k, 2^(k+1)] in steps of 2^(k-2)), so that memory accounting follows what the
+// allocator really hands out. 0 for n == 0 (nothing allocated).
+constexpr size_t MallocSizeClass(size_t n) {
+  if (n == 0) return 0;
+  if (n <= 8) return 8;
+  if (n <= 128) return (n + 15) & ~size_t{15};
+  int k = 63 - __builtin_clzll(n - 1);  // 2^k < n <= 2^(k+1)
+  size_t step = size_t{1} << (k - 2);
+  return (n + step - 1) & ~(step - 1);
+}
+
 }  // namespace tessera

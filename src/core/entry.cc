@@ -3,51 +3,24 @@
 
 #include <charconv>
 
+#include "base/varint.h"
+
 namespace tessera {
 namespace {
-
-size_t VarintSize(size_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
-
-char* PutVarint(char* p, size_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
-
-const char* GetVarint(const char* p, size_t* v) {
-  size_t out = 0;
-  int shift = 0;
-  while (static_cast<uint8_t>(*p) & 0x80) {
-    out |= size_t{static_cast<uint8_t>(*p++) & 0x7f} << shift;
-    shift += 7;
-  }
-  *v = out | (size_t{static_cast<uint8_t>(*p++)} << shift);
-  return p;
-}
 
 // A string goes inline unless it was made "raw" by an in-place edit (APPEND, SETRANGE), which
 // keeps growing it, or the entry would exceed kMaxInline.
 bool InlineFits(size_t fixed, size_t len) {
-  return fixed + VarintSize(len) + len <= Entry::kMaxInline;
+  return fixed + VarintLen(len) + len <= Entry::kMaxInline;
 }
 
 }  // namespace
 
 size_t Entry::EncodedSize(std::string_view key, const Value& v, bool with_ttl) {
-  size_t fixed = kTtlAt + (with_ttl ? 12 : 0) + VarintSize(key.size()) + key.size();
+  size_t fixed = kTtlAt + (with_ttl ? 12 : 0) + VarintLen(key.size()) + key.size();
   if (auto* s = std::get_if<Value::Str>(&v.data_)) {
     if (!s->edited && InlineFits(fixed, s->bytes.size()))
-      return fixed + VarintSize(s->bytes.size()) + s->bytes.size();
+      return fixed + VarintLen(s->bytes.size()) + s->bytes.size();
   }
   return fixed + 8;
 }
@@ -56,7 +29,7 @@ Entry* Entry::Encode(void* mem, std::string_view key, Value&& v, bool with_ttl) 
   char* p = static_cast<char*>(mem);
   Entry* e = reinterpret_cast<Entry*>(p);
   uint8_t flags = with_ttl ? kHasTtl : 0;
-  size_t fixed = kTtlAt + (with_ttl ? 12 : 0) + VarintSize(key.size()) + key.size();
+  size_t fixed = kTtlAt + (with_ttl ? 12 : 0) + VarintLen(key.size()) + key.size();
   char* q = p + kTtlAt;
   if (with_ttl) {
     int64_t none = kNoExpire;

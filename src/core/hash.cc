@@ -10,7 +10,9 @@
 #include <unordered_set>
 
 #include "base/hash.h"
+#include "base/malloc.h"
 #include "base/strings.h"
+#include "base/varint.h"
 
 namespace tessera {
 namespace {
@@ -152,37 +154,6 @@ uint8_t* NewListpack() {
 // ---------------------------------------------------------------------------------------------
 // Table nodes: varint field length | field | varint value length | value
 
-size_t VarintLen(size_t n) {
-  size_t l = 1;
-  while (n >= 128) {
-    n >>= 7;
-    ++l;
-  }
-  return l;
-}
-
-char* PutVarint(char* p, size_t n) {
-  while (n >= 128) {
-    *p++ = static_cast<char>((n & 127) | 128);
-    n >>= 7;
-  }
-  *p++ = static_cast<char>(n);
-  return p;
-}
-
-const char* GetVarint(const char* p, size_t* n) {
-  size_t v = 0;
-  int shift = 0;
-  uint8_t b;
-  do {
-    b = static_cast<uint8_t>(*p++);
-    v |= size_t{b & 127u} << shift;
-    shift += 7;
-  } while (b & 128);
-  *n = v;
-  return p;
-}
-
 struct NodeView {
   std::string_view field, value;
   size_t size;  // bytes of the node
@@ -279,14 +250,7 @@ struct HashObject::Table {
   }
 };
 
-size_t HashObject::AllocSize(size_t n) {
-  if (n <= 8) return 8;
-  if (n <= 128) return (n + 15) & ~size_t{15};
-  // Four classes per doubling: (2^k, 2^(k+1)] in steps of 2^(k-2).
-  int k = 63 - __builtin_clzll(n - 1);
-  size_t step = size_t{1} << (k - 2);
-  return (n + step - 1) & ~(step - 1);
-}
+size_t HashObject::AllocSize(size_t n) { return MallocSizeClass(n); }
 
 HashObject::HashObject() : rep_(NewListpack()) {}
 

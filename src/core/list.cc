@@ -10,7 +10,9 @@
 #include <cstring>
 #include <vector>
 
+#include "base/malloc.h"
 #include "base/strings.h"
+#include "base/varint.h"
 
 namespace tessera {
 
@@ -35,19 +37,10 @@ constexpr uint32_t kSafetyLimit = 8192;  // Redis's SIZE_SAFETY_LIMIT for count-
 // likely to follow).
 constexpr size_t kNextNodeStart = 512 - kHdr;
 
-// jemalloc's size class for an allocation of n bytes (4 classes per doubling above 128).
-size_t SizeClass(size_t n) {
-  if (n <= 8) return 8;
-  if (n <= 128) return (n + 15) & ~size_t{15};
-  int k = 63 - __builtin_clzll(n - 1);
-  size_t spacing = size_t{1} << (k - 2);
-  return (n + spacing - 1) & ~(spacing - 1);
-}
-
 // The data capacity of a node allocated to hold `want` data bytes (its allocation is a whole
 // size class).
 size_t CapFor(size_t want) {
-  size_t a = SizeClass(kHdr + want);
+  size_t a = MallocSizeClass(kHdr + want);
   if (a - kHdr > UINT32_MAX) a = kHdr + want;
   return a - kHdr;
 }
@@ -55,41 +48,14 @@ size_t CapFor(size_t want) {
 size_t AllocSize(const List::Node* n) { return kHdr + n->cap; }
 
 // ------------------------------------------------------------------------ element encoding
-inline uint32_t BacklenSize(uint32_t body) {
-  return body < 128 ? 1 : body < 16384 ? 2 : body < (1u << 21) ? 3 : body < (1u << 28) ? 4 : 5;
-}
-
-inline void WriteBacklen(char* p, uint32_t body) {
-  uint32_t bs = BacklenSize(body);
-  for (uint32_t i = bs; i-- > 0;) {
-    uint8_t v = body & 127;
-    body >>= 7;
-    if (i != 0) v |= 128;
-    p[i] = static_cast<char>(v);
-  }
-}
-
-// Reads the back-length ending at `last` (the element's last byte): the element's header +
-// payload size; *bs gets the back-length's own size.
-inline uint32_t ReadBacklen(const char* last, uint32_t* bs) {
-  const uint8_t* p = reinterpret_cast<const uint8_t*>(last);
-  uint32_t v = 0, shift = 0, n = 0;
-  uint8_t b;
-  do {
-    b = p[-static_cast<ptrdiff_t>(n)];
-    v |= static_cast<uint32_t>(b & 127) << shift;
-    shift += 7;
-    ++n;
-  } while (b & 128);
-  *bs = n;
-  return v;
-}
+// Each element is header + payload ("body"), then the body length as a back-varint (listpack
+// backlen, see base/varint.h).
 
 // Offset of the element that ends at `off` in `data`.
 inline uint32_t PrevStart(const char* data, uint32_t off) {
-  uint32_t bs;
-  uint32_t body = ReadBacklen(data + off - 1, &bs);
-  return off - bs - body;
+  size_t bs;
+  auto body = static_cast<uint32_t>(GetBackVarint(data + off, &bs));
+  return off - static_cast<uint32_t>(bs) - body;
 }
 
 inline uint64_t LoadLE(const uint8_t* p, int n) {
@@ -132,7 +98,7 @@ inline uint32_t BodySize(const char* p) {
 
 inline uint32_t EntrySize(const char* p) {
   uint32_t body = BodySize(p);
-  return body + BacklenSize(body);
+  return body + static_cast<uint32_t>(VarintLen(body));
 }
 
 // Decodes the element at p; returns its whole size.
@@ -183,7 +149,7 @@ inline uint32_t Decode(const char* p, ListElem* e) {
         break;
     }
   }
-  return body + BacklenSize(body);
+  return body + static_cast<uint32_t>(VarintLen(body));
 }
 
 // A value about to be written: its encoding decided once.
@@ -223,7 +189,7 @@ inline Enc Prepare(std::string_view s) {
     size_t n = s.size();
     e.body = static_cast<uint32_t>((n < 64 ? 1 : n < 4096 ? 2 : 5) + n);
   }
-  e.total = e.body + BacklenSize(e.body);
+  e.total = e.body + static_cast<uint32_t>(VarintLen(e.body));
   return e;
 }
 
@@ -272,7 +238,7 @@ inline void Write(char* p, const Enc& e) {
     }
     if (n) memcpy(p + h, e.s.data(), n);
   }
-  WriteBacklen(p + e.body, e.body);
+  PutBackVarint(p + e.body, e.body);
 }
 
 void Check(bool ok, const char* what) {
@@ -311,7 +277,7 @@ List::List(int64_t fill) : ring_(&inline_slot_) {
     count_limit_ = fill == 0 ? 1 : static_cast<uint32_t>(std::min<int64_t>(fill, kMaxNodeCount));
   }
   fill_ = static_cast<int32_t>(std::clamp<int64_t>(fill, INT32_MIN, INT32_MAX));
-  bytes_ = SizeClass(sizeof(List));
+  bytes_ = MallocSizeClass(sizeof(List));
 }
 
 List::~List() {
@@ -431,10 +397,10 @@ void List::ResizeRing(uint32_t cap) {
     for (uint32_t j = 0; j < nnodes_; ++j) nr[j] = NodeAt(j);
   }
   if (ring_ != &inline_slot_) {
-    bytes_ -= SizeClass(ring_cap_ * sizeof(Node*));
+    bytes_ -= MallocSizeClass(ring_cap_ * sizeof(Node*));
     std::free(ring_);
   }
-  if (cap > 1) bytes_ += SizeClass(cap * sizeof(Node*));
+  if (cap > 1) bytes_ += MallocSizeClass(cap * sizeof(Node*));
   ring_ = nr;
   ring_cap_ = cap;
   head_ = 0;
@@ -820,11 +786,11 @@ void List::Iterator::Next() {
 
 // ------------------------------------------------------------------------ checks
 void List::CheckInvariants() const {
-  size_t total = 0, bytes = SizeClass(sizeof(List));
+  size_t total = 0, bytes = MallocSizeClass(sizeof(List));
   Check(ring_cap_ >= 1 && (ring_cap_ & (ring_cap_ - 1)) == 0, "ring capacity is a power of two");
   Check(nnodes_ <= ring_cap_, "nodes fit the ring");
   Check((ring_cap_ == 1) == (ring_ == &inline_slot_), "inline ring iff capacity 1");
-  if (ring_cap_ > 1) bytes += SizeClass(ring_cap_ * sizeof(Node*));
+  if (ring_cap_ > 1) bytes += MallocSizeClass(ring_cap_ * sizeof(Node*));
   for (uint32_t i = 0; i < nnodes_; ++i) {
     const Node* n = NodeAt(i);
     Check(n->count > 0, "no empty node");

@@ -10,56 +10,21 @@
 #include <unordered_set>
 
 #include "base/hash.h"
+#include "base/malloc.h"
 #include "base/strings.h"
+#include "base/varint.h"
 
 namespace tessera {
 namespace {
 
-// jemalloc's size class for an allocation of n bytes (8, 16, 32, 48, ... 128, then four classes
-// per doubling), so memory accounting follows what the allocator really hands out.
-size_t AllocSize(size_t n) {
-  if (n == 0) return 0;
-  if (n <= 8) return 8;
-  if (n <= 128) return (n + 15) & ~size_t{15};
-  int k = 63 - __builtin_clzll(n - 1);  // 2^k < n <= 2^(k+1)
-  size_t step = size_t{1} << (k - 2);
-  return (n + step - 1) & ~(step - 1);
-}
-
-size_t VarintLen(size_t n) {
-  size_t l = 1;
-  while (n >= 128) {
-    n >>= 7;
-    ++l;
-  }
-  return l;
-}
-
-char* PutVarint(char* p, size_t n) {
-  while (n >= 128) {
-    *p++ = static_cast<char>((n & 127) | 128);
-    n >>= 7;
-  }
-  *p++ = static_cast<char>(n);
-  return p;
-}
-
 // The bytes of a member allocation: varint length, then the bytes.
 std::string_view ElemView(const char* p) {
-  size_t n = static_cast<uint8_t>(*p);
-  if (n < 128) return {p + 1, n};
-  n = 0;
-  int shift = 0;
-  uint8_t b;
-  do {
-    b = static_cast<uint8_t>(*p++);
-    n |= static_cast<size_t>(b & 127) << shift;
-    shift += 7;
-  } while (b & 128);
+  size_t n;
+  p = GetVarint(p, &n);
   return {p, n};
 }
 
-size_t ElemAllocSize(std::string_view s) { return AllocSize(VarintLen(s.size()) + s.size()); }
+size_t ElemAllocSize(std::string_view s) { return MallocSizeClass(VarintLen(s.size()) + s.size()); }
 
 char* NewElem(std::string_view s) {
   char* p = static_cast<char*>(malloc(VarintLen(s.size()) + s.size()));
@@ -212,7 +177,7 @@ bool IntSet::Find(int64_t v, size_t* pos) const {
 
 void IntSet::Reserve(size_t bytes) {
   if (bytes <= cap) return;
-  size_t n = AllocSize(bytes);
+  size_t n = MallocSizeClass(bytes);
   char* p = static_cast<char*>(realloc(data, n));
   if (!p) throw std::bad_alloc();
   data = p;
@@ -266,7 +231,7 @@ void IntSet::Truncate(size_t n) {
   }
   // Give memory back once the buffer is more than twice what the members need.
   if (cap > 64 && used * 2 < cap) {
-    size_t ncap = AllocSize(used);
+    size_t ncap = MallocSizeClass(used);
     if (char* p = static_cast<char*>(realloc(data, ncap))) {
       data = p;
       cap = static_cast<uint32_t>(ncap);
@@ -285,11 +250,11 @@ void StrTable::Free() {
 }
 
 size_t StrTable::alloc_bytes() const {
-  return AllocSize(capacity() * sizeof(uintptr_t)) + elem_bytes;
+  return MallocSizeClass(capacity() * sizeof(uintptr_t)) + elem_bytes;
 }
 
 size_t StrTable::SlowAllocBytes() const {
-  size_t total = AllocSize(capacity() * sizeof(uintptr_t));
+  size_t total = MallocSizeClass(capacity() * sizeof(uintptr_t));
   for (size_t i = 0, n = capacity(); i < n; ++i)
     if (slots[i]) total += ElemAllocSize(At(i));
   return total;
@@ -480,12 +445,12 @@ std::unique_ptr<Object> SetObject::Clone() const {
 }
 
 size_t SetObject::MemoryUsage() const {
-  return AllocSize(sizeof(SetObject)) + (intset_ ? is_.alloc_bytes() : ht_.alloc_bytes());
+  return MallocSizeClass(sizeof(SetObject)) + (intset_ ? is_.alloc_bytes() : ht_.alloc_bytes());
 }
 
 size_t SetObject::SlowMemoryUsage() const {
-  return AllocSize(sizeof(SetObject)) +
-         (intset_ ? AllocSize(size_t{is_.len} * is_.width) : ht_.SlowAllocBytes());
+  return MallocSizeClass(sizeof(SetObject)) +
+         (intset_ ? MallocSizeClass(size_t{is_.len} * is_.width) : ht_.SlowAllocBytes());
 }
 
 void SetObject::ConvertToHashtable() {

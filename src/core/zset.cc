@@ -11,59 +11,15 @@
 #include <vector>
 
 #include "base/hash.h"
+#include "base/malloc.h"
+#include "base/varint.h"
 
 namespace tessera {
 namespace {
 
-// jemalloc's size class for an allocation of n bytes (8, 16, 32, 48, ... 128, then four classes
-// per doubling), so memory accounting follows what the allocator really hands out.
-size_t AllocSize(size_t n) {
-  if (n == 0) return 0;
-  if (n <= 8) return 8;
-  if (n <= 128) return (n + 15) & ~size_t{15};
-  int k = 63 - __builtin_clzll(n - 1);  // 2^k < n <= 2^(k+1)
-  size_t step = size_t{1} << (k - 2);
-  return (n + step - 1) & ~(step - 1);
-}
-
 void* Malloc(size_t n) {
   void* p = malloc(n);
   if (!p) throw std::bad_alloc();
-  return p;
-}
-
-size_t VarintLen(uint64_t n) {
-  size_t l = 1;
-  while (n >= 128) {
-    n >>= 7;
-    ++l;
-  }
-  return l;
-}
-
-char* PutVarint(char* p, uint64_t n) {
-  while (n >= 128) {
-    *p++ = static_cast<char>((n & 127) | 128);
-    n >>= 7;
-  }
-  *p++ = static_cast<char>(n);
-  return p;
-}
-
-const char* GetVarint(const char* p, uint64_t* out) {
-  uint64_t b = static_cast<uint8_t>(*p++);
-  if (b < 128) {
-    *out = b;
-    return p;
-  }
-  uint64_t v = b & 127;
-  int shift = 7;
-  do {
-    b = static_cast<uint8_t>(*p++);
-    v |= (b & 127) << shift;
-    shift += 7;
-  } while (b & 128);
-  *out = v;
   return p;
 }
 
@@ -121,32 +77,6 @@ size_t EntryBody(std::string_view m, double s) {
 }
 size_t EntryTotal(size_t body) { return body + VarintLen(body); }
 
-char* PutBacklen(char* p, size_t body) {
-  size_t k = VarintLen(body);
-  for (size_t j = 0; j < k; ++j) {
-    uint8_t b = (body >> (7 * j)) & 127;
-    if (j + 1 < k) b |= 128;
-    p[k - 1 - j] = static_cast<char>(b);
-  }
-  return p + k;
-}
-
-// Reads the backlen that ends at `end`: the previous entry's body length; *nbytes its size.
-size_t ReadBacklen(const char* end, size_t* nbytes) {
-  size_t v = 0;
-  int shift = 0;
-  size_t k = 0;
-  uint8_t b;
-  do {
-    b = static_cast<uint8_t>(*--end);
-    v |= static_cast<size_t>(b & 127) << shift;
-    shift += 7;
-    ++k;
-  } while (b & 128);
-  *nbytes = k;
-  return v;
-}
-
 // Decodes the entry at p; returns the next entry's start.
 const char* LpDecode(const char* p, std::string_view* m, double* s) {
   const char* start = p;
@@ -167,7 +97,7 @@ const char* LpDecode(const char* p, std::string_view* m, double* s) {
 
 const char* LpPrevEntry(const char* entry) {
   size_t k;
-  size_t body = ReadBacklen(entry, &k);
+  size_t body = GetBackVarint(entry, &k);
   return entry - k - body;
 }
 
@@ -176,7 +106,7 @@ char* LpWrite(char* p, std::string_view m, double s, size_t body) {
   if (!m.empty()) memcpy(p, m.data(), m.size());
   p += m.size();
   p = PutScore(p, s);
-  return PutBacklen(p, body);
+  return PutBackVarint(p, body);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -197,11 +127,9 @@ char* NewElem(std::string_view m, double s) {
 }
 
 std::string_view ElemMember(const char* e) {
-  size_t n = static_cast<uint8_t>(*e);
-  if (n < 128) return {e + 1, n};
-  uint64_t len;
+  size_t len;
   const char* p = GetVarint(e, &len);
-  return {p, static_cast<size_t>(len)};
+  return {p, len};
 }
 
 double ElemScore(const char* e) {
@@ -221,7 +149,7 @@ void SetElemScore(char* e, double s) {
   PutScore(const_cast<char*>(m.data()) + m.size(), s);
 }
 
-size_t ElemAlloc(const char* e) { return AllocSize(ElemBytes(ElemMember(e), ElemScore(e))); }
+size_t ElemAlloc(const char* e) { return MallocSizeClass(ElemBytes(ElemMember(e), ElemScore(e))); }
 
 // ---------------------------------------------------------------------------------------------
 // Order-statistic B+tree of (score, elem*).
@@ -253,8 +181,8 @@ struct Inner : Node {
   char* sep_elem[kInnerCap];
 };
 
-const size_t kLeafAlloc = AllocSize(sizeof(Leaf));
-const size_t kInnerAlloc = AllocSize(sizeof(Inner));
+const size_t kLeafAlloc = MallocSizeClass(sizeof(Leaf));
+const size_t kInnerAlloc = MallocSizeClass(sizeof(Inner));
 
 bool EntryLess(const Leaf* l, int j, double s, std::string_view m) {
   double x = l->score[j];
@@ -960,7 +888,7 @@ class Dict {
 
   size_t size() const { return size_; }
   size_t capacity() const { return slots_ ? size_t{1} << bits_ : 0; }
-  size_t alloc_bytes() const { return AllocSize(capacity() * sizeof(uint64_t)); }
+  size_t alloc_bytes() const { return MallocSizeClass(capacity() * sizeof(uint64_t)); }
 
   static char* Ptr(uint64_t slot) { return reinterpret_cast<char*>((slot & kPtrMask) << 3); }
   char* At(size_t i) const { return Ptr(slots_[i]); }
@@ -1140,14 +1068,14 @@ struct ZSet::Big {
   size_t elem_bytes = 0;
 
   size_t bytes() const {
-    return AllocSize(sizeof(Big)) + elem_bytes + tree.node_bytes() + dict.alloc_bytes();
+    return MallocSizeClass(sizeof(Big)) + elem_bytes + tree.node_bytes() + dict.alloc_bytes();
   }
   // Adds an absent member.
   void Insert(std::string_view m, double s, uint64_t h) {
     char* e = NewElem(m, s);
     tree.Insert(s, e);
     dict.Insert(e, h);
-    elem_bytes += AllocSize(ElemBytes(m, s));
+    elem_bytes += MallocSizeClass(ElemBytes(m, s));
   }
   void EraseRanks(size_t lo, size_t hi) {
     auto drop = [this](char* e) {
@@ -1167,8 +1095,8 @@ struct ZSet::Big {
     if (old_bytes != new_bytes) {
       ne = NewElem(m, new_s);
       dict.Replace(slot, ne);
-      elem_bytes += AllocSize(new_bytes);
-      elem_bytes -= AllocSize(old_bytes);
+      elem_bytes += MallocSizeClass(new_bytes);
+      elem_bytes -= MallocSizeClass(old_bytes);
     } else {
       SetElemScore(e, new_s);
     }
@@ -1198,17 +1126,18 @@ ZSet::~ZSet() {
 size_t ZSet::size() const { return big_ ? big_->tree.size() : lp_count_; }
 
 size_t ZSet::MemoryUsage() const {
-  size_t own = AllocSize(sizeof(ZSet));
-  return big_ ? own + big_->bytes() : own + AllocSize(lp_cap_);
+  size_t own = MallocSizeClass(sizeof(ZSet));
+  return big_ ? own + big_->bytes() : own + MallocSizeClass(lp_cap_);
 }
 
 size_t ZSet::SlowMemoryUsage() const {
-  size_t own = AllocSize(sizeof(ZSet));
-  if (!big_) return own + AllocSize(lp_cap_);
+  size_t own = MallocSizeClass(sizeof(ZSet));
+  if (!big_) return own + MallocSizeClass(lp_cap_);
   size_t elems = 0;
   for (Leaf* l = big_->tree.head(); l; l = l->next)
     for (int j = 0; j < l->n; ++j) elems += ElemAlloc(l->elem[j]);
-  return own + AllocSize(sizeof(Big)) + elems + big_->tree.node_bytes() + big_->dict.alloc_bytes();
+  return own + MallocSizeClass(sizeof(Big)) + elems + big_->tree.node_bytes() +
+         big_->dict.alloc_bytes();
 }
 
 bool ZSet::Validate(std::string* why) const {
@@ -1276,7 +1205,7 @@ std::unique_ptr<Object> ZSet::Clone() const {
 
 void ZSet::LpReserve(size_t bytes) {
   if (bytes <= lp_cap_) return;
-  size_t cap = AllocSize(bytes);
+  size_t cap = MallocSizeClass(bytes);
   char* p = static_cast<char*>(realloc(lp_, cap));
   if (!p) throw std::bad_alloc();
   lp_ = p;
@@ -1336,8 +1265,8 @@ void ZSet::LpEraseAt(size_t off, size_t count) {
     free(lp_);
     lp_ = nullptr;
     lp_cap_ = 0;
-  } else if (AllocSize(lp_bytes_) < lp_cap_) {
-    size_t cap = AllocSize(lp_bytes_);
+  } else if (MallocSizeClass(lp_bytes_) < lp_cap_) {
+    size_t cap = MallocSizeClass(lp_bytes_);
     char* q = static_cast<char*>(realloc(lp_, cap));
     if (q) {
       lp_ = q;

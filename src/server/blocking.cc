@@ -85,31 +85,37 @@ void BlockingRegistry::Forget(Server& server, const std::shared_ptr<BlockedClien
 void BlockingRegistry::Serve(int db, const std::string& key) {
   Server& server = shard_->server();
   auto it = waiting_.find({db, key});
-  while (it != waiting_.end() && !it->second.empty()) {
-    std::shared_ptr<BlockedClient> c = it->second.front();
+  if (it == waiting_.end()) return;
+  auto& q = it->second;
+  // In arrival order, each client waiting for what the key now holds (a list, or a sorted
+  // set) is served while the key lasts; clients waiting for another type stay queued.
+  for (size_t i = 0; i < q.size();) {
+    std::shared_ptr<BlockedClient> c = q[i];
     if (!c->waiting()) {
-      it->second.pop_front();
+      q.erase(q.begin() + static_cast<ptrdiff_t>(i));
       continue;
     }
-    // Ready means the key exists with the type the command pops from (Redis never keeps an
-    // empty list or sorted set), so the serve below cannot come up empty.
+    // Redis never keeps an empty list or sorted set: the key existing with the right type
+    // means there is something to serve.
     Entry* e = shard_->db(db).Find(key, NowMs());
-    if (!e || e->type() != c->ready_type) return;
-    if (!c->Claim()) {
-      it->second.pop_front();
+    if (!e) break;
+    if (e->type() != c->ready_type || !c->Claim()) {
+      ++i;
       continue;
     }
-    it->second.pop_front();
+    q.erase(q.begin() + static_cast<ptrdiff_t>(i));
     int other = c->also_writes.empty() ? shard_->index() : server.ShardOf(c->also_writes);
     if (other == shard_->index()) {
       auto reply = RunServe(*shard_, *c, key);
       Deliver(server, *c, reply ? std::move(*reply) : TimeoutReply(c->resp));
-      Forget(server, c);
+      Forget(server, c);  // may touch this shard's queues: continue from a fresh lookup
       it = waiting_.find({db, key});
+      if (it == waiting_.end()) return;
+      i = 0;
       continue;
     }
-    // Serving writes another shard's key: atomically over both; the next waiter on this key
-    // is served once that has run (the body signals the key again).
+    // Serving writes another shard's key: atomically over both; the remaining waiters on this
+    // key are served once that has run (the body signals the key again).
     std::vector<int> shards = {shard_->index(), other};
     std::sort(shards.begin(), shards.end());
     int self = shard_->index();
@@ -127,8 +133,9 @@ void BlockingRegistry::Serve(int db, const std::string& key) {
       owner.blocking().Remove(c.get());
       owner.blocking().SignalReady(db, key);
     });
-    return;
+    break;
   }
+  it = waiting_.find({db, key});
   if (it != waiting_.end() && it->second.empty()) waiting_.erase(it);
 }
 

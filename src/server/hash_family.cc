@@ -1,6 +1,5 @@
 // Hash commands: HSET HGET HDEL ... HRANDFIELD HSCAN. Semantics, error strings and reply types
 // follow Redis 7.0's t_hash.c; storage is core/hash.h.
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <memory>
@@ -9,6 +8,7 @@
 #include "base/strings.h"
 #include "core/hash.h"
 #include "server/command_context.h"
+#include "server/scan_args.h"
 
 namespace tessera {
 namespace {
@@ -297,65 +297,28 @@ void HRandField(CommandContext& ctx) {
 // ---------------------------------------------------------------------------------------------
 // HSCAN
 
-// parseScanCursorOrReply: strtoul semantics (a sign is accepted, "-1" wraps), no leading space.
-std::optional<uint64_t> ParseScanCursor(const std::string& s) {
-  if (!s.empty() && isspace(static_cast<unsigned char>(s[0]))) return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = strtoull(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return std::nullopt;
-  return static_cast<uint64_t>(v);
-}
-
 void HScan(CommandContext& ctx) {
-  auto cursor = ParseScanCursor(ctx.arg(2));
-  if (!cursor) return ctx.rb.Error("ERR invalid cursor");
-  bool wrong;
-  Entry* e = ctx.LookupOf(ctx.arg(1), ValueType::kHash, &wrong);
-  if (wrong) return;
-  if (!e) {
-    ctx.rb.ArrayHeader(2);
-    ctx.rb.Bulk("0");
-    return ctx.rb.ArrayHeader(0);
-  }
-  int64_t count = 10;
-  const std::string* pattern = nullptr;
-  for (size_t i = 3; i < ctx.argc();) {
-    size_t j = ctx.argc() - i;
-    if (EqualsIgnoreCase(ctx.arg(i), "count") && j >= 2) {
-      auto v = ParseInt64(ctx.arg(i + 1));
-      if (!v) return ctx.ReplyNotInteger();
-      if (*v < 1) return ctx.ReplySyntaxError();
-      count = *v;
-      i += 2;
-    } else if (EqualsIgnoreCase(ctx.arg(i), "match") && j >= 2) {
-      pattern = &ctx.arg(i + 1);
-      i += 2;
-    } else {
-      return ctx.ReplySyntaxError();
-    }
-  }
-  bool use_pattern = pattern && *pattern != "*";
+  ScanArgs a;
+  Entry* e = ParseKeyScan(ctx, ValueType::kHash, &a);
+  if (!e) return;
 
   const HashObject& h = HashOf(e);
   std::vector<HashObject::Pos> pos;
-  uint64_t next = *cursor;
+  uint64_t next = a.cursor;
   // As Redis: steps until COUNT replies (a field and a value count as two) or 10*COUNT steps.
-  int64_t maxiterations = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
+  int64_t maxiterations = a.max_iterations();
   do {
     next = h.Scan(next, &pos);
-  } while (next && maxiterations-- > 0 && pos.size() * 2 < static_cast<uint64_t>(count));
+  } while (next && maxiterations-- > 0 && pos.size() * 2 < static_cast<uint64_t>(a.count));
 
   HashObject::NumBuf fb, vb;
   std::string_view f, v;
   size_t kept = 0;
   for (HashObject::Pos p : pos) {
     h.Read(p, &f, &v, &fb, &vb);
-    if (!use_pattern || GlobMatch(*pattern, f)) pos[kept++] = p;
+    if (a.Matches(f)) pos[kept++] = p;
   }
-  ctx.rb.ArrayHeader(2);
-  ctx.rb.Bulk(std::to_string(next));
-  ctx.rb.ArrayHeader(kept * 2);
+  ReplyScanHeader(ctx, next, kept * 2);
   for (size_t i = 0; i < kept; ++i) ReplyElement(ctx, h, pos[i], true, false);
 }
 

@@ -7,8 +7,6 @@
 // in its low part (cursor = inner * num_shards + shard, inner being that shard's KeyTable
 // cursor), and the iteration moves to the next shard whenever a shard's own cursor comes back
 // to 0. With one shard the cursor is the plain KeyTable cursor.
-#include <cctype>
-#include <cerrno>
 #include <climits>
 #include <cstdlib>
 #include <optional>
@@ -17,6 +15,7 @@
 
 #include "base/strings.h"
 #include "server/command_context.h"
+#include "server/scan_args.h"
 
 namespace tessera {
 namespace {
@@ -197,16 +196,6 @@ void RandomKey(CommandContext& ctx) {
   }
 }
 
-// parseScanCursorOrReply: strtoul semantics (a sign is accepted, "-1" wraps), no leading space.
-std::optional<uint64_t> ParseScanCursor(const std::string& s) {
-  if (!s.empty() && isspace(static_cast<unsigned char>(s[0]))) return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = strtoull(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return std::nullopt;
-  return static_cast<uint64_t>(v);
-}
-
 // The shard a cursor names: its low part (see the file comment). An invalid cursor goes to
 // shard 0, whose handler replies the error.
 int ScanRoute(ArgList args, int num_shards) {
@@ -215,50 +204,29 @@ int ScanRoute(ArgList args, int num_shards) {
 }
 
 void Scan(CommandContext& ctx) {
-  auto cursor = ParseScanCursor(ctx.arg(1));
-  if (!cursor) return ctx.rb.Error("ERR invalid cursor");
-  int64_t count = 10;
-  const std::string* pattern = nullptr;
-  const std::string* type = nullptr;
-  for (size_t i = 2; i < ctx.argc();) {
-    size_t j = ctx.argc() - i;
-    if (EqualsIgnoreCase(ctx.arg(i), "count") && j >= 2) {
-      auto v = ParseInt64(ctx.arg(i + 1));
-      if (!v) return ctx.ReplyNotInteger();
-      if (*v < 1) return ctx.ReplySyntaxError();
-      count = *v;
-      i += 2;
-    } else if (EqualsIgnoreCase(ctx.arg(i), "match") && j >= 2) {
-      pattern = &ctx.arg(i + 1);
-      i += 2;
-    } else if (EqualsIgnoreCase(ctx.arg(i), "type") && j >= 2) {
-      type = &ctx.arg(i + 1);
-      i += 2;
-    } else {
-      return ctx.ReplySyntaxError();
-    }
-  }
-  bool use_pattern = pattern && *pattern != "*";
+  ScanArgs a;
+  if (!ParseScanCursor(ctx, ctx.arg(1), &a.cursor)) return;
+  if (!ParseScanOptions(ctx, 2, /*allow_type=*/true, &a)) return;
 
   // Route::kCustom runs this on the shard the cursor names: only that shard's Db is ours.
   uint64_t n = static_cast<uint64_t>(ctx.server->num_shards());
   uint64_t shard_idx = static_cast<uint64_t>(ctx.shard->index());
-  uint64_t inner = *cursor / n;
+  uint64_t inner = a.cursor / n;
   Db& db = ctx.shard->db(ctx.db_index);
 
   std::vector<std::string> keys;
-  int64_t maxiterations = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
+  int64_t maxiterations = a.max_iterations();
   do {
     inner = db.Scan(inner, ctx.now_ms, [&](Entry* e) { keys.emplace_back(e->key()); });
-  } while (inner && maxiterations-- > 0 && keys.size() < static_cast<uint64_t>(count));
+  } while (inner && maxiterations-- > 0 && keys.size() < static_cast<uint64_t>(a.count));
 
   std::vector<std::string> out;
   out.reserve(keys.size());
   for (auto& k : keys) {
-    if (use_pattern && !GlobMatch(*pattern, k)) continue;
-    if (type) {
+    if (!a.Matches(k)) continue;
+    if (a.type) {
       Entry* e = LookupNoTouch(ctx, k);  // k lives on this (the routed) shard
-      if (!EqualsIgnoreCase(*type, e ? ValueTypeName(e->type()) : "none")) continue;
+      if (!EqualsIgnoreCase(*a.type, e ? ValueTypeName(e->type()) : "none")) continue;
     }
     out.push_back(std::move(k));
   }
@@ -277,9 +245,7 @@ void Scan(CommandContext& ctx) {
       }
   }
 
-  ctx.rb.ArrayHeader(2);
-  ctx.rb.Bulk(std::to_string(next));
-  ctx.rb.ArrayHeader(out.size());
+  ReplyScanHeader(ctx, next, out.size());
   for (auto& k : out) ctx.rb.Bulk(k);
 }
 

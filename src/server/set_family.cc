@@ -7,8 +7,6 @@
 // Source sets are held as SetObject pointers, which stay valid while other keys are looked up
 // or expire; a STORE form builds its whole result before it writes the destination.
 #include <algorithm>
-#include <cctype>
-#include <cerrno>
 #include <charconv>
 #include <climits>
 #include <cstdlib>
@@ -21,6 +19,7 @@
 #include "core/encoding.h"
 #include "core/set.h"
 #include "server/command_context.h"
+#include "server/scan_args.h"
 
 namespace tessera {
 namespace {
@@ -425,56 +424,23 @@ void SMembers(CommandContext& ctx) {
 // ---------------------------------------------------------------------------------------------
 // SSCAN
 
-// parseScanCursorOrReply: strtoul semantics (a sign is accepted, "-1" wraps), no leading space.
-std::optional<uint64_t> ParseScanCursor(const std::string& s) {
-  if (!s.empty() && isspace(static_cast<unsigned char>(s[0]))) return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = strtoull(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return std::nullopt;
-  return static_cast<uint64_t>(v);
-}
-
 void SScan(CommandContext& ctx) {
-  auto cursor = ParseScanCursor(ctx.arg(2));
-  if (!cursor) return ctx.rb.Error("ERR invalid cursor");
-  bool wrong;
-  Entry* e = ctx.LookupOf(ctx.arg(1), ValueType::kSet, &wrong);
-  if (wrong) return;
-  if (!e) {
-    ctx.rb.ArrayHeader(2);
-    ctx.rb.Bulk("0");
-    return ctx.rb.ArrayHeader(0);
-  }
-  int64_t count = 10;
-  const std::string* pattern = nullptr;
-  for (size_t i = 3; i < ctx.argc(); i += 2) {
-    bool has_value = i + 1 < ctx.argc();
-    if (EqualsIgnoreCase(ctx.arg(i), "count") && has_value) {
-      auto v = ParseInt64(ctx.arg(i + 1));
-      if (!v) return ctx.ReplyNotInteger();
-      if (*v < 1) return ctx.ReplySyntaxError();
-      count = *v;
-    } else if (EqualsIgnoreCase(ctx.arg(i), "match") && has_value) {
-      pattern = &ctx.arg(i + 1);
-    } else {
-      return ctx.ReplySyntaxError();
-    }
-  }
-  bool use_pattern = pattern && *pattern != "*";
+  ScanArgs a;
+  Entry* e = ParseKeyScan(ctx, ValueType::kSet, &a);
+  if (!e) return;
 
   const SetObject* s = AsSet(e);
   std::vector<SetMember> found;
   auto collect = [&](const SetMember& m) { found.push_back(m); };
-  uint64_t next = *cursor;
-  int64_t maxiterations = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
+  uint64_t next = a.cursor;
+  int64_t maxiterations = a.max_iterations();
   do {
     next = s->ScanStep(next, collect);
-  } while (next && maxiterations-- > 0 && found.size() < static_cast<uint64_t>(count));
+  } while (next && maxiterations-- > 0 && found.size() < static_cast<uint64_t>(a.count));
 
   std::string text;
   size_t kept = found.size();
-  if (use_pattern) {
+  if (a.use_pattern()) {
     kept = 0;
     for (const SetMember& m : found) {
       std::string_view str = m.str;
@@ -483,12 +449,10 @@ void SScan(CommandContext& ctx) {
         m.AppendTo(&text);
         str = text;
       }
-      if (GlobMatch(*pattern, str)) found[kept++] = m;
+      if (a.Matches(str)) found[kept++] = m;
     }
   }
-  ctx.rb.ArrayHeader(2);
-  ctx.rb.Bulk(std::to_string(next));
-  ctx.rb.ArrayHeader(kept);
+  ReplyScanHeader(ctx, next, kept);
   for (size_t i = 0; i < kept; ++i) ReplyMember(ctx.rb, found[i]);
 }
 

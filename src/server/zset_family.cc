@@ -2,7 +2,6 @@
 // lex, pops, set algebra with sorted sets and sets as inputs, ZRANDMEMBER and ZSCAN. Semantics,
 // error strings and RESP2/RESP3 reply shapes follow Redis 7.0's t_zset.c.
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstdlib>
 #include <deque>
@@ -18,6 +17,7 @@
 #include "core/set.h"
 #include "core/zset.h"
 #include "server/command_context.h"
+#include "server/scan_args.h"
 #include "server/zset_ops.h"
 
 namespace tessera {
@@ -771,16 +771,6 @@ void ZRandMember(CommandContext& ctx) {
 // ---------------------------------------------------------------------------------------------
 // ZSCAN
 
-// parseScanCursorOrReply: strtoul semantics (a sign is accepted, "-1" wraps), no leading space.
-std::optional<uint64_t> ParseScanCursor(const std::string& s) {
-  if (!s.empty() && isspace(static_cast<unsigned char>(s[0]))) return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  unsigned long long v = strtoull(s.c_str(), &end, 10);
-  if (*end != '\0' || errno == ERANGE) return std::nullopt;
-  return static_cast<uint64_t>(v);
-}
-
 // A score as Redis's listpack stores it (d2string): integral values within +-2^62 in decimal,
 // others as "%.17g". ZSCAN of a listpack replies these stored strings.
 std::string ListpackScoreString(double s) {
@@ -792,32 +782,9 @@ std::string ListpackScoreString(double s) {
 }
 
 void ZScan(CommandContext& ctx) {
-  auto cursor = ParseScanCursor(ctx.arg(2));
-  if (!cursor) return ctx.rb.Error("ERR invalid cursor");
-  bool wrong;
-  Entry* e = ctx.LookupOf(ctx.arg(1), ValueType::kZSet, &wrong);
-  if (wrong) return;
-  if (!e) {
-    ctx.rb.ArrayHeader(2);
-    ctx.rb.Bulk("0");
-    return ctx.rb.ArrayHeader(0);
-  }
-  int64_t count = 10;
-  const std::string* pattern = nullptr;
-  for (size_t i = 3; i < ctx.argc();) {
-    size_t j = ctx.argc() - i;
-    if (EqualsIgnoreCase(ctx.arg(i), "count") && j >= 2) {
-      if (!ParseLong(ctx, ctx.arg(i + 1), &count)) return;
-      if (count < 1) return ctx.ReplySyntaxError();
-      i += 2;
-    } else if (EqualsIgnoreCase(ctx.arg(i), "match") && j >= 2) {
-      pattern = &ctx.arg(i + 1);
-      i += 2;
-    } else {
-      return ctx.ReplySyntaxError();
-    }
-  }
-  bool use_pattern = pattern && *pattern != "*";
+  ScanArgs a;
+  Entry* e = ParseKeyScan(ctx, ValueType::kZSet, &a);
+  if (!e) return;
   const ZSet& z = Z(e);
   std::vector<std::pair<std::string_view, double>> items;
   auto collect = [&](std::string_view m, double s) { items.emplace_back(m, s); };
@@ -825,19 +792,17 @@ void ZScan(CommandContext& ctx) {
   if (z.is_listpack()) {
     z.ScanStep(0, collect);
   } else {
-    int64_t maxiterations = count > INT64_MAX / 10 ? INT64_MAX : count * 10;
-    next = *cursor;
+    int64_t maxiterations = a.max_iterations();
+    next = a.cursor;
     do {
       next = z.ScanStep(next, collect);
-    } while (next && maxiterations-- && items.size() < static_cast<uint64_t>(count));
+    } while (next && maxiterations-- && items.size() < static_cast<uint64_t>(a.count));
   }
   size_t kept = 0;
   for (auto& it : items)
-    if (!use_pattern || GlobMatch(*pattern, it.first)) items[kept++] = it;
+    if (a.Matches(it.first)) items[kept++] = it;
   items.resize(kept);
-  ctx.rb.ArrayHeader(2);
-  ctx.rb.Bulk(std::to_string(next));
-  ctx.rb.ArrayHeader(2 * items.size());
+  ReplyScanHeader(ctx, next, 2 * items.size());
   bool listpack = z.is_listpack();
   for (auto& [m, s] : items) {
     ctx.rb.Bulk(m);
