@@ -292,7 +292,10 @@ def test_allkeys_fifo_evicts_oldest_inserted_even_if_recently_read(start_server)
     assert oldest_left <= 0.5 * len(oldest), "%d of the %d oldest (recently read) keys survived" % (
         oldest_left, len(oldest))
     assert old_left <= 0.6 * len(old)
-    assert new_left >= 0.9 * len(new), "only %d of %d newer keys survived" % (new_left, len(new))
+    # First in, first out: newer keys go only once the old ones are (nearly) all gone (with
+    # equal per-shard shares, the number of evictions varies with how keys spread).
+    assert new_left >= 0.9 * len(new) or old_left <= 0.1 * len(old), \
+        "only %d of %d newer keys survived, %d old ones left" % (new_left, len(new), old_left)
     assert_used_memory_near_limit(c, maxmemory)
 
 
@@ -370,7 +373,7 @@ def test_volatile_fifo_evicts_oldest_keys_with_ttl_only(start_server):
     newer_left = count_existing(c, newer)
     assert len(old) - old_left >= 0.9 * evicted, "oldest TTL keys lost only %d of %d evictions" % (
         len(old) - old_left, evicted)
-    assert newer_left >= 0.9 * len(newer)
+    assert newer_left >= 0.9 * len(newer) or old_left <= 0.1 * len(old), (newer_left, old_left)
 
 
 # ---------------------------------------------------------------------------------------- configuration
