@@ -82,6 +82,11 @@ void BlockingRegistry::Forget(Server& server, const std::shared_ptr<BlockedClien
     server.shard(s).loop().Post([c] { CurrentShard()->blocking().Remove(c.get()); });
 }
 
+void BlockingRegistry::Cancel(Server& server, const std::shared_ptr<BlockedClient>& c) {
+  for (int s : c->shards)
+    server.shard(s).loop().Post([c] { CurrentShard()->blocking().Remove(c.get()); });
+}
+
 void BlockingRegistry::Serve(int db, const std::string& key) {
   Server& server = shard_->server();
   auto it = waiting_.find({db, key});
@@ -169,6 +174,9 @@ int64_t BlockingRegistry::Run(int64_t now_ms) {
 void CommandContext::Block(const std::vector<std::string>& keys, int64_t deadline_ms,
                            ValueType type, BlockServeFn serve, const std::string& also_writes) {
   BlockedClient& c = *blocking;
+  blocked = true;
+  // The client went away before its command ran (its close claimed it): queue nothing.
+  if (!c.waiting()) return;
   c.keys = keys;
   c.deadline_ms = deadline_ms;
   c.ready_type = type;
@@ -176,7 +184,6 @@ void CommandContext::Block(const std::vector<std::string>& keys, int64_t deadlin
   c.also_writes = also_writes;
   // Every key's shard is this thread's or parked for this command: queue on each directly.
   for (const std::string& key : keys) ShardFor(key).blocking().Add(db_index, key, blocking);
-  blocked = true;
 }
 
 bool ParseBlockTimeout(CommandContext& ctx, const std::string& arg, int64_t* deadline_ms) {

@@ -50,6 +50,8 @@ struct BlockedClient {
   uint64_t slot = 0;
   int db = 0;
   int resp = 2;
+  // The shards the command runs on (its keys' shards), fixed before it is dispatched.
+  std::vector<int> shards;
   const CommandSpec* spec = nullptr;
   std::vector<std::string> args;
   // Set by Block():
@@ -80,6 +82,9 @@ class BlockingRegistry {
   void Remove(const BlockedClient* c);
   // Drops a claimed `c` here and, through tasks, from the other shards holding its keys.
   void Forget(Server& server, const std::shared_ptr<BlockedClient>& c);
+  // From the client's connection thread, after it claimed `c` on closing: drops it from the
+  // shards its command runs on, through tasks on those shards (which own its key list).
+  static void Cancel(Server& server, const std::shared_ptr<BlockedClient>& c);
   // Records that (db, key) may have become ready; cheap when nobody waits on it.
   void SignalReady(int db, std::string_view key);
   // Serves ready keys and times out expired waits; returns the nearest deadline (monotonic ms)

@@ -223,7 +223,7 @@ void Connection::Close() {
   // timeout claimed it first, its reply is on the way and the connection waits for it.
   if (blocked_ && blocked_->Claim()) {
     --inflight_;
-    shard_->blocking().Forget(shard_->server(), blocked_);
+    BlockingRegistry::Cancel(shard_->server(), blocked_);
     blocked_.reset();
   }
   shard_->loop().Remove(fd_);

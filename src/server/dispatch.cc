@@ -104,6 +104,7 @@ void Dispatcher::RunBlocking(Connection* conn, const CommandSpec* spec, ArgList 
   bc->resp = conn->resp;
   bc->spec = spec;
   bc->args.assign(args.begin(), args.end());
+  bc->shards = shards.empty() ? std::vector<int>{target >= 0 ? target : shard.index()} : shards;
   conn->blocking_slot_ = bc->slot;
   conn->blocked_ = bc;
   auto body = [server, bc] {
@@ -112,9 +113,8 @@ void Dispatcher::RunBlocking(Connection* conn, const CommandSpec* spec, ArgList 
                  bc->conn_id, &bc))
       PostReply(server, bc->origin, bc->conn_id, bc->slot, std::move(reply));
   };
-  if (!shards.empty()) return server->RunAtomic(shards, body);
-  int where = target >= 0 ? target : shard.index();
-  server->shard(where).loop().Post(body);
+  if (bc->shards.size() > 1) return server->RunAtomic(bc->shards, body);
+  server->shard(bc->shards[0]).loop().Post(body);
 }
 
 void Dispatcher::SendBatch(Connection* conn) {
