@@ -27,6 +27,9 @@ set -euo pipefail
 set +m  # no job control: background servers must not be process-group leaders (see start_server)
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ME=memory.sh
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
 PY=/usr/bin/python3
 HELPER="$BENCH_DIR/memory.py"
 PORTS_HELPER="$BENCH_DIR/bench.py"
@@ -105,48 +108,11 @@ LAST_PID=""
 HELPER_PID=""
 RC=0  # becomes 1 when any experiment reports a problem; decides whether logs are kept
 
-alive() {  # pid -> true if running (not a zombie)
-  local line
-  read -r line 2>/dev/null </proc/"$1"/stat || return 1
-  line="${line##*) }"
-  [[ "${line%% *}" != "Z" && "${line%% *}" != "X" ]]
-}
-
-stop_server() {  # pid name
-  local pid="$1" name="$2" i
-  # Each server runs in its own session/process group (setsid): signal the whole group
-  # so that anything it forked goes too; fall back to the pid itself.
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do alive "$pid" || break; sleep 0.1; done
-  if alive "$pid"; then
-    echo "memory.sh: $name (pid $pid) ignored SIGTERM for 5s, sending SIGKILL" >&2
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-    for ((i = 0; i < 20; i++)); do alive "$pid" || break; sleep 0.1; done
-  fi
-  kill -KILL -- "-$pid" 2>/dev/null || true  # stragglers left in its group
-  wait "$pid" 2>/dev/null || true             # reap
-  if alive "$pid"; then echo "memory.sh: WARNING: could not stop $name (pid $pid)" >&2; fi
-}
-
-stop_all() {  # stop every server started so far, newest first
-  local i
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-    stop_server "${PIDS[$i]}" "${NAMES[$i]}"
-  done
-  PIDS=()
-  NAMES=()
-}
-
 cleanup() {
   local rc=$? i
   trap - EXIT
   trap "" INT TERM  # a second Ctrl-C/TERM must not abort the shutdown below
-  if [[ -n "$HELPER_PID" ]] && alive "$HELPER_PID"; then
-    kill -TERM "$HELPER_PID" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do alive "$HELPER_PID" || break; sleep 0.1; done
-    kill -KILL "$HELPER_PID" 2>/dev/null || true
-    wait "$HELPER_PID" 2>/dev/null || true
-  fi
+  stop_helper
   stop_all
   if [[ $rc -eq 0 && $KEEP_LOGS -eq 0 ]]; then
     rm -rf "$WORK"
@@ -158,17 +124,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-start_server() {  # name logfile cmd... ; sets LAST_PID
-  local name="$1" logf="$2"; shift 2
-  echo "memory.sh: starting $name: $*" >&2
-  # Not a group leader (no job control), so setsid(1) calls setsid() and execs in place:
-  # $! is the server's own pid, which is what /proc/PID/status sampling needs.
-  ( cd "$WORK" && exec setsid "$@" >"$logf" 2>&1 </dev/null ) &
-  LAST_PID=$!
-  PIDS+=("$LAST_PID")
-  NAMES+=("$name")
-}
 
 wait_ready() {  # name proto pid port logfile
   local name="$1" proto="$2" pid="$3" port="$4" logf="$5" exe

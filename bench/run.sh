@@ -22,6 +22,9 @@ set -euo pipefail
 set +m  # no job control: background servers must not be process-group leaders (see start_server)
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ME=run.sh
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
 PY=/usr/bin/python3
 HELPER="$BENCH_DIR/bench.py"
 RESULTS_DIR="$BENCH_DIR/results"
@@ -72,44 +75,14 @@ LAST_PID=""
 HELPER_PID=""
 FAILED=1  # flipped to 0 on success; decides whether logs are kept
 
-alive() {  # pid -> true if running (not a zombie)
-  local line
-  read -r line 2>/dev/null </proc/"$1"/stat || return 1
-  line="${line##*) }"
-  [[ "${line%% *}" != "Z" && "${line%% *}" != "X" ]]
-}
-
-stop_server() {  # pid name
-  local pid="$1" name="$2" i
-  # Each server runs in its own session/process group (setsid): signal the whole group
-  # so that anything it forked goes too; fall back to the pid itself.
-  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-  for ((i = 0; i < 50; i++)); do alive "$pid" || break; sleep 0.1; done
-  if alive "$pid"; then
-    echo "run.sh: $name (pid $pid) ignored SIGTERM for 5s, sending SIGKILL" >&2
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
-    for ((i = 0; i < 20; i++)); do alive "$pid" || break; sleep 0.1; done
-  fi
-  kill -KILL -- "-$pid" 2>/dev/null || true  # stragglers left in its group
-  wait "$pid" 2>/dev/null || true             # reap
-  if alive "$pid"; then echo "run.sh: WARNING: could not stop $name (pid $pid)" >&2; fi
-}
-
 cleanup() {
   local rc=$? i
   trap - EXIT
   trap "" INT TERM  # a second Ctrl-C/TERM must not abort the shutdown below
   # Stop the Python driver first; on SIGTERM it kills its running redis-benchmark (which
   # would otherwise spin forever once the servers are gone).
-  if [[ -n "$HELPER_PID" ]] && alive "$HELPER_PID"; then
-    kill -TERM "$HELPER_PID" 2>/dev/null || true
-    for ((i = 0; i < 50; i++)); do alive "$HELPER_PID" || break; sleep 0.1; done
-    kill -KILL "$HELPER_PID" 2>/dev/null || true
-    wait "$HELPER_PID" 2>/dev/null || true
-  fi
-  for ((i = ${#PIDS[@]} - 1; i >= 0; i--)); do
-    stop_server "${PIDS[$i]}" "${NAMES[$i]}"
-  done
+  stop_helper
+  stop_all
   if [[ $FAILED -eq 0 && $KEEP_LOGS -eq 0 ]]; then
     rm -rf "$WORK"
   else
@@ -120,17 +93,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
-
-start_server() {  # name logfile cmd... ; sets LAST_PID
-  local name="$1" logf="$2"; shift 2
-  echo "run.sh: starting $name: $*" >&2
-  # Not a group leader (no job control), so setsid(1) calls setsid() and execs in place:
-  # $! is the server's own pid, which is what /proc/PID/stat sampling needs.
-  ( cd "$WORK" && exec setsid "$@" >"$logf" 2>&1 </dev/null ) &
-  LAST_PID=$!
-  PIDS+=("$LAST_PID")
-  NAMES+=("$name")
-}
 
 wait_ready() {  # name pid port logfile
   local name="$1" pid="$2" port="$3" logf="$4"
