@@ -169,8 +169,9 @@ start_tessera() {
   local port log="$WORK/$2-$1.log"
   port="$(free_port)" || die "could not find a free port"
   # shellcheck disable=SC2086  # TESSERA_ARGS is intentionally word-split
+  mkdir -p "$WORK/$1.data"  # each instance its own data directory (one lock each)
   start_server "$1" "$log" "$TESSERA" --port "$port" --bind 127.0.0.1 --threads 1 \
-    ${TESSERA_ARGS:-}
+    --save '' --appendonly no --dir "$WORK/$1.data" ${TESSERA_ARGS:-}
   add_server "$1" resp "$port" "$log"
 }
 

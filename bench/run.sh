@@ -121,7 +121,7 @@ start_server redis "$WORK/redis.log" "$REDIS_SERVER" --port "$P_REDIS" --bind 12
 PID_REDIS=$LAST_PID
 # shellcheck disable=SC2086  # TESSERA_ARGS is intentionally word-split
 start_server tessera "$WORK/tessera.log" "$TESSERA" --port "$P_TESS" --bind 127.0.0.1 \
-  --threads "$TESSERA_THREADS" ${TESSERA_ARGS:-}
+  --save '' --appendonly no --dir "$WORK" --threads "$TESSERA_THREADS" ${TESSERA_ARGS:-}
 PID_TESS=$LAST_PID
 
 wait_ready redis "$PID_REDIS" "$P_REDIS" "$WORK/redis.log"

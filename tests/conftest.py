@@ -150,11 +150,17 @@ class ServerProcess:
             if rc is not None:
                 return "process exited with rc=%s before accepting connections" % rc
             try:
-                with socket.create_connection((HOST, self.port), timeout=0.5):
-                    return None
+                # Ready once it answers something other than -LOADING (a server loading its
+                # data accepts connections first, as Redis does).
+                with socket.create_connection((HOST, self.port), timeout=2) as sock:
+                    sock.sendall(b"PING\r\n")
+                    reply = sock.recv(64)
+                    if reply and not reply.startswith(b"-LOADING"):
+                        return None
+                time.sleep(0.02)
             except OSError:
                 time.sleep(0.05)
-        return "no TCP accept on port %d within %.0fs" % (self.port, START_TIMEOUT_S)
+        return "not ready on port %d within %.0fs" % (self.port, START_TIMEOUT_S)
 
     def _terminate(self):
         """SIGTERM, then SIGKILL after STOP_GRACE_S. Returns the exit code."""

@@ -76,7 +76,8 @@ def test_running_out_of_file_descriptors_neither_spins_nor_floods_the_log(tmp_pa
         argv = [conftest.REDIS_BIN, "--port", str(port), "--bind", HOST, "--save", "",
                 "--appendonly", "no"]
     with open(log, "wb") as out:
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, preexec_fn=low_fd_limit)
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, preexec_fn=low_fd_limit,
+                                cwd=tmp_path)
     socks = []
     try:
         deadline = time.monotonic() + 10

@@ -7,7 +7,8 @@
 
 namespace tessera {
 
-Db::Db(Keyspace* ks, int index) : ks_(ks), index_(index), table_(&ks->slab()) {}
+Db::Db(Keyspace* ks, int index)
+    : ks_(ks), snap_(&ks->snapshot()), index_(index), table_(&ks->slab()) {}
 
 void Db::NoteAdded(std::string_view key, ValueType type) {
   if (type == ValueType::kList || type == ValueType::kZSet || type == ValueType::kStream)
@@ -29,6 +30,7 @@ KeyTable::Handle Db::Create(std::string_view key, Value&& v, bool with_ttl) {
   size_t size = Entry::EncodedSize(key, v, with_ttl);
   KeyTable::Handle h = ks_->slab().Allocate(size);
   Entry* e = Entry::Encode(ks_->slab().Ptr(h), key, std::move(v), with_ttl);
+  e->set_snap_mark(snap_->parity);  // not part of a snapshot already being written
   ks_->AddHeap(e->HeapBytes());
   return h;
 }
@@ -43,7 +45,10 @@ void Db::Destroy(KeyTable::Handle h) {
 
 Entry* Db::Find(std::string_view key, int64_t now_ms) {
   Entry* e = table_.Find(key);
-  if (e && e->has_expire() && e->expire_ms() <= now_ms) {
+  if (!e) return nullptr;
+  // Whoever finds a key may be about to change it.
+  Capture(e);
+  if (e->has_expire() && e->expire_ms() <= now_ms) {
     Expire(e);
     return nullptr;
   }
@@ -51,6 +56,7 @@ Entry* Db::Find(std::string_view key, int64_t now_ms) {
 }
 
 void Db::Expire(Entry* e) {
+  Capture(e);
   ++expired_;
   RemoveVolatile(e);
   KeyTable::Handle h = table_.Unlink(e->key());
@@ -72,12 +78,14 @@ Entry* Db::Add(std::string_view key, Value v, int64_t now_ms) {
 Entry* Db::Set(std::string_view key, Value v, int64_t now_ms, bool keep_ttl) {
   Entry* e = table_.Find(key);
   if (!e) return Add(key, std::move(v), now_ms);
+  Capture(e);
   bool ttl = keep_ttl && e->has_expire();
   if (!ttl) RemoveVolatile(e);
   return Reshape(e, &v, ttl);
 }
 
 Entry* Db::SetValue(Entry* e, Value v) {
+  Capture(e);
   if (e->is_int() && v.is_int()) {
     e->set_int_value(v.int_value());
     return e;
@@ -86,6 +94,7 @@ Entry* Db::SetValue(Entry* e, Value v) {
 }
 
 Entry* Db::Reshape(Entry* e, Value* v, bool with_ttl) {
+  Capture(e);
   KeyTable::Handle old = ks_->slab().HandleOf(e);
   std::string_view key = e->key();
   Value own;
@@ -106,6 +115,7 @@ Entry* Db::Reshape(Entry* e, Value* v, bool with_ttl) {
     e->ReleasePayload();
     // The key is rewritten onto itself (same offset): Encode copies it with memmove.
     Entry::Encode(e, key, std::move(*v), with_ttl);
+    e->set_snap_mark(snap_->parity);
     ks_->AddHeap(e->HeapBytes());
     e->set_clock(clock);
     if (with_ttl) {
@@ -130,6 +140,7 @@ Entry* Db::Reshape(Entry* e, Value* v, bool with_ttl) {
 bool Db::Delete(std::string_view key) {
   Entry* e = table_.Find(key);
   if (!e) return false;
+  Capture(e);
   RemoveVolatile(e);
   Destroy(table_.Unlink(key));
   Publish();
@@ -139,6 +150,7 @@ bool Db::Delete(std::string_view key) {
 std::optional<Db::Detached> Db::Take(std::string_view key) {
   Entry* e = table_.Find(key);
   if (!e) return std::nullopt;
+  Capture(e);
   Detached d;
   d.expire_ms = e->expire_ms();
   d.clock = e->clock();
@@ -168,6 +180,7 @@ Entry* Db::Put(std::string_view key, Detached d) {
 }
 
 Entry* Db::SetExpire(Entry* e, int64_t when_ms) {
+  Capture(e);
   if (!e->has_expire()) {
     e = Reshape(e, nullptr, true);
     AddVolatile(e, ks_->slab().HandleOf(e));
@@ -214,6 +227,7 @@ void Db::RemoveVolatile(Entry* e) {
 }
 
 void Db::Clear() {
+  CaptureAll();
   table_.Clear([this](KeyTable::Handle h) { Destroy(h); });
   Publish();
   volatile_.clear();
@@ -284,6 +298,24 @@ int Db::ExpireSample(int64_t now_ms, int samples, uint64_t (*rnd)()) {
   }
   if (volatile_.empty()) avg_ttl_ = 0;
   return removed;
+}
+
+void Db::CaptureSlow(Entry* e) {
+  ks_->observer()->Capture(index_, *e);
+  e->set_snap_mark(snap_->parity);
+}
+
+uint64_t Db::SnapshotStep(uint64_t cursor) {
+  return table_.Scan(cursor, [&](KeyTable::Handle& h) { Capture(Ptr(h)); });
+}
+
+void Db::CaptureAll() {
+  if (!snap_->active) return;
+  table_.ForEach([&](KeyTable::Handle h) { Capture(Ptr(h)); });
+}
+
+void Db::MarkAll(bool mark) {
+  table_.ForEach([&](KeyTable::Handle h) { Ptr(h)->set_snap_mark(mark); });
 }
 
 uint64_t Db::CompactStep(uint64_t cursor, int steps, size_t* moved) {

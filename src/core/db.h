@@ -24,6 +24,13 @@ namespace tessera {
 class Keyspace;
 struct EncodingLimits;
 
+// Whether a snapshot is being written and the mark of the entries already in it (owned by the
+// Keyspace; see Keyspace::StartSnapshot).
+struct SnapshotState {
+  bool active = false;
+  bool parity = false;
+};
+
 class Db {
  public:
   // `index`: this database's number (SELECT n).
@@ -82,7 +89,7 @@ class Db {
       Entry* e;
       size_t before;
       ~Account() { db->AccountHeap(before, e->HeapBytes()); }
-    } account{this, e, e->HeapBytes()};
+    } account{this, (Capture(e), e), e->HeapBytes()};
     return fn(*e->object());
   }
   // The encoding thresholds of this Db's keyspace.
@@ -108,6 +115,17 @@ class Db {
   // next cursor, 0 after a full pass.
   uint64_t CompactStep(uint64_t cursor, int steps, size_t* moved);
 
+  // Snapshots (Keyspace::StartSnapshot): captures the pending entries of one table segment
+  // from `cursor` and returns the next cursor (0 after the last); CaptureAll captures every
+  // pending entry; MarkAll sets every entry's mark.
+  uint64_t SnapshotStep(uint64_t cursor);
+  void CaptureAll();
+  void MarkAll(bool mark);
+  // Hands `e` to the snapshot being written if it is not in it yet.
+  void Capture(Entry* e) {
+    if (snap_->active && e->snap_mark() != snap_->parity) CaptureSlow(e);
+  }
+
   // Average remaining TTL (ms) over the keys sampled by active expiry, as INFO keyspace shows.
   int64_t avg_ttl() const { return avg_ttl_; }
   uint64_t expired() const { return expired_; }
@@ -125,6 +143,7 @@ class Db {
   void AddVolatile(Entry* e, KeyTable::Handle h);
   void RemoveVolatile(Entry* e);
   void Expire(Entry* e);
+  void CaptureSlow(Entry* e);
   void Publish() { published_size_.store(table_.size(), std::memory_order_relaxed); }
   void AccountHeap(size_t before, size_t after);
 
@@ -132,6 +151,7 @@ class Db {
   void NoteAdded(std::string_view key, ValueType type);
 
   Keyspace* ks_;
+  const SnapshotState* snap_;
   int index_;
   KeyTable table_;
   std::vector<KeyTable::Handle> volatile_;

@@ -5,7 +5,7 @@
 // Layout (docs/memory.md):
 //   u32 clock        LRU clock, LFU counter or FIFO sequence (see core/evict.h)
 //   u8  flags        bits 0-1 kind (int, inline bytes, heap string, object), bit 2 "raw"
-//                    encoding, bit 3 has TTL
+//                    encoding, bit 3 has TTL, bit 4 snapshot mark (core/keyspace.h)
 //   [i64 expire_ms, u32 volatile_idx]   only with a TTL
 //   varint key_len, key bytes
 //   payload: int: 8 bytes | inline: varint len + bytes | heap: std::string* | object: Object*
@@ -52,6 +52,13 @@ class Entry {
   uint32_t volatile_idx() const { return Load<uint32_t>(kTtlAt + 8); }
   void set_volatile_idx(uint32_t i) { Store<uint32_t>(kTtlAt + 8, i); }
 
+  // Set by Db to the keyspace's snapshot parity once the entry is in the snapshot being
+  // written, or when it is created or rewritten (see Keyspace::StartSnapshot).
+  bool snap_mark() const { return flags() & kSnap; }
+  void set_snap_mark(bool m) {
+    bytes_mut()[kFlagsAt] = static_cast<char>(m ? flags() | kSnap : flags() & ~kSnap);
+  }
+
   ValueType type() const;
   const char* encoding() const;
   bool is_int() const { return kind() == kInt; }
@@ -76,7 +83,7 @@ class Entry {
 
  private:
   enum Kind : uint8_t { kInt = 0, kInline = 1, kHeap = 2, kObject = 3 };
-  static constexpr uint8_t kKindMask = 3, kRaw = 4, kHasTtl = 8;
+  static constexpr uint8_t kKindMask = 3, kRaw = 4, kHasTtl = 8, kSnap = 16;
   static constexpr size_t kFlagsAt = 4, kTtlAt = 5;
 
   template <typename T>

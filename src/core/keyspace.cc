@@ -31,10 +31,35 @@ uint64_t Keyspace::Random() {
 }
 
 void Keyspace::SwapDbs(int a, int b) {
+  // A snapshot in progress keeps each database under its number as of its start.
+  dbs_[a]->CaptureAll();
+  dbs_[b]->CaptureAll();
   std::swap(dbs_[a], dbs_[b]);
   dbs_[a]->set_index(a);
   dbs_[b]->set_index(b);
   pool_.clear();
+}
+
+void Keyspace::StartSnapshot() {
+  snapshot_.parity = !snapshot_.parity;
+  snapshot_.active = true;
+}
+
+void Keyspace::EndSnapshot(bool complete) {
+  if (!complete) {
+    // Entries not captured still carry the old mark: align them, or the next snapshot would
+    // take them for captured ones.
+    for (auto& d : dbs_) d->MarkAll(snapshot_.parity);
+  }
+  snapshot_.active = false;
+}
+
+bool Keyspace::SnapshotStep(int* db, uint64_t* cursor, int steps) {
+  while (*db < num_dbs() && steps-- > 0) {
+    *cursor = dbs_[*db]->SnapshotStep(*cursor);
+    if (*cursor == 0) ++*db;
+  }
+  return *db >= num_dbs();
 }
 
 size_t Keyspace::index_bytes() const {
@@ -111,8 +136,7 @@ bool Keyspace::EvictOne(int64_t now_ms) {
       Entry* e = eviction_.volatile_only() ? db.RandomVolatile(SampleRandom)
                                            : db.RandomEntry(SampleRandom);
       if (!e) continue;
-      db.Delete(std::string(e->key()));
-      ++evicted_;
+      Evict(db, std::string(e->key()));
       return true;
     }
     return false;
@@ -126,12 +150,17 @@ bool Keyspace::EvictOne(int64_t now_ms) {
       Db& db = *dbs_[c.db];
       Entry* e = db.Find(c.key, now_ms);
       if (!e || (eviction_.volatile_only() && !e->has_expire())) continue;
-      db.Delete(c.key);
-      ++evicted_;
+      Evict(db, c.key);
       return true;
     }
   }
   return false;
+}
+
+void Keyspace::Evict(Db& db, const std::string& key) {
+  db.Delete(key);
+  ++evicted_;
+  if (observer_) observer_->Evicted(db.index(), key);
 }
 
 bool Keyspace::MakeRoom(int64_t now_ms) {

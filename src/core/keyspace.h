@@ -20,6 +20,17 @@
 
 namespace tessera {
 
+// What persistence (server/persistence.h) sees of a shard's keys.
+class KeyspaceObserver {
+ public:
+  virtual ~KeyspaceObserver() = default;
+  // A snapshot is being written and `e` is not in it yet: write it now, before it changes or
+  // goes away.
+  virtual void Capture(int db, const Entry& e) = 0;
+  // `key` was evicted (the log records the deletion).
+  virtual void Evicted(int db, std::string_view key) = 0;
+};
+
 class Keyspace {
  public:
   explicit Keyspace(int num_dbs);
@@ -79,6 +90,21 @@ class Keyspace {
     if (on_added_) on_added_(on_added_arg_, db, key);
   }
 
+  // Fork-less snapshots. StartSnapshot flips the parity: every entry that exists now is
+  // "pending" (its mark differs), entries created from now on are not. Db hands a pending
+  // entry to the observer's Capture before anything reads it for a change or removes it, and
+  // SnapshotStep captures the rest in slices; so the snapshot holds exactly the data as of
+  // StartSnapshot, each key once. EndSnapshot(false) abandons one: marks are made uniform.
+  void set_observer(KeyspaceObserver* o) { observer_ = o; }
+  KeyspaceObserver* observer() const { return observer_; }
+  void StartSnapshot();
+  void EndSnapshot(bool complete);
+  const SnapshotState& snapshot() const { return snapshot_; }
+  // Captures the pending entries of up to `steps` table segments of database `*db` from
+  // `*cursor`, moving on to the next database at the end of one. True once every database
+  // has been walked.
+  bool SnapshotStep(int* db, uint64_t* cursor, int steps);
+
   uint64_t Random();
   double RandomUnit() { return static_cast<double>(Random() >> 11) * 0x1.0p-53; }
 
@@ -91,6 +117,7 @@ class Keyspace {
   uint64_t Score(const Entry* e, int64_t now_ms) const;
   void FillPool(int64_t now_ms);
   bool EvictOne(int64_t now_ms);
+  void Evict(Db& db, const std::string& key);
 
   std::vector<std::unique_ptr<Db>> dbs_;
   SlabAllocator slab_;
@@ -104,6 +131,8 @@ class Keyspace {
   uint64_t evicted_ = 0;
   uint64_t rng_;
   AddedFn on_added_ = nullptr;
+  KeyspaceObserver* observer_ = nullptr;
+  SnapshotState snapshot_;
   void* on_added_arg_ = nullptr;
   // Compaction progress: the database and table cursor being walked.
   int compact_db_ = -1;

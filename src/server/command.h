@@ -50,6 +50,12 @@ using Handler = void (*)(CommandContext&);
 using KeysFn = std::vector<int> (*)(ArgList args);
 // For Route::kCustom: the shard index that must run the command.
 using RouteFn = int (*)(ArgList args, int num_shards);
+// How the write-ahead log records a write command (server/persistence.h): as run, or, for
+// commands over every shard, as what they do to each shard's slots.
+enum class LogAs : uint8_t { kCommand, kFlushDb, kFlushAll, kSwapDb };
+// The keys a command writes outside the connection's database (COPY ... DB n), for logging a
+// multi-shard run key by key: appends (db, argument position) pairs.
+using LogKeysFn = void (*)(ArgList args, int db, std::vector<std::pair<int, int>>* out);
 
 struct CommandSpec {
   std::string name;  // lowercase; "parent|sub" for subcommands
@@ -66,6 +72,8 @@ struct CommandSpec {
   std::string since;    // Redis version that introduced it
   std::string complexity;
   std::vector<CommandSpec> subcommands;
+  LogAs log_as = LogAs::kCommand;
+  LogKeysFn log_keys_fn = nullptr;
 
   // Builder used by the family files:
   //   CommandSpec::Make("get", 2, kCmdReadOnly | kCmdFast, Get).Keys(1, 1, 1)
@@ -79,6 +87,14 @@ struct CommandSpec {
   CommandSpec& Doc(std::string group, std::string summary, std::string since,
                    std::string complexity);
   CommandSpec& Subcommands(std::vector<CommandSpec> subs);
+  CommandSpec& Log(LogAs how) {
+    log_as = how;
+    return *this;
+  }
+  CommandSpec& LogKeys(LogKeysFn fn) {
+    log_keys_fn = fn;
+    return *this;
+  }
 
   int id = -1;  // index into the registry's flat list, for per-command statistics
   const CommandSpec* parent = nullptr;

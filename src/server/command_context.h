@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -94,6 +95,11 @@ class CommandContext {
     if (*wrong) ReplyWrongType();
     return *wrong ? nullptr : e;
   }
+  // What the log records instead of the command as run, when that would not replay the same
+  // (SPOP records the SREM of what it popped).
+  std::optional<std::vector<std::string>> rewritten;
+  void Propagate(std::vector<std::string> args) { rewritten = std::move(args); }
+
   // Records `n` changes to the dataset (rdb_changes_since_last_save, future replication).
   void Dirty(std::string_view key, uint64_t n = 1) { ShardFor(key).stats().dirty += n; }
 

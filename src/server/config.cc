@@ -1,10 +1,13 @@
 // The settings table and the file / flag / CONFIG parsers built on it.
 #include "server/config.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <climits>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -147,37 +150,19 @@ void AddCompatSettings(std::vector<Setting>& s) {
     bool runtime;
   };
   static const BoolDef kBools[] = {
-      {"lazyfree-lazy-eviction", "no", true},
-      {"lazyfree-lazy-expire", "no", true},
-      {"lazyfree-lazy-server-del", "no", true},
-      {"lazyfree-lazy-user-del", "no", true},
-      {"lazyfree-lazy-user-flush", "no", true},
-      {"replica-lazy-flush", "no", true},
-      {"activerehashing", "yes", true},
-      {"rdbcompression", "yes", true},
-      {"rdbchecksum", "yes", false},
-      {"stop-writes-on-bgsave-error", "yes", true},
-      {"replica-serve-stale-data", "yes", true},
-      {"replica-read-only", "yes", true},
-      {"repl-diskless-sync", "yes", true},
-      {"repl-disable-tcp-nodelay", "no", true},
-      {"dynamic-hz", "yes", true},
-      {"aof-use-rdb-preamble", "yes", true},
-      {"aof-load-truncated", "yes", true},
-      {"aof-timestamp-enabled", "no", true},
-      {"no-appendfsync-on-rewrite", "no", true},
-      {"rdb-del-sync-files", "no", true},
-      {"crash-log-enabled", "yes", true},
-      {"crash-memcheck-enabled", "yes", true},
-      {"jemalloc-bg-thread", "yes", true},
-      {"syslog-enabled", "no", false},
-      {"always-show-logo", "no", false},
-      {"set-proc-title", "yes", false},
+      {"lazyfree-lazy-eviction", "no", true},    {"lazyfree-lazy-expire", "no", true},
+      {"lazyfree-lazy-server-del", "no", true},  {"lazyfree-lazy-user-del", "no", true},
+      {"lazyfree-lazy-user-flush", "no", true},  {"replica-lazy-flush", "no", true},
+      {"activerehashing", "yes", true},          {"replica-serve-stale-data", "yes", true},
+      {"replica-read-only", "yes", true},        {"repl-diskless-sync", "yes", true},
+      {"repl-disable-tcp-nodelay", "no", true},  {"dynamic-hz", "yes", true},
+      {"aof-use-rdb-preamble", "yes", true},     {"aof-timestamp-enabled", "no", true},
+      {"no-appendfsync-on-rewrite", "no", true}, {"rdb-del-sync-files", "no", true},
+      {"crash-log-enabled", "yes", true},        {"crash-memcheck-enabled", "yes", true},
+      {"jemalloc-bg-thread", "yes", true},       {"syslog-enabled", "no", false},
+      {"always-show-logo", "no", false},         {"set-proc-title", "yes", false},
   };
   for (const BoolDef& b : kBools) s.push_back(Compat(b.name, K::kBool, b.def, b.runtime));
-  s.push_back(Compat("appendfsync", K::kEnum, "everysec", true, {"always", "everysec", "no"}));
-  s.push_back(Compat("appendfilename", K::kString, "appendonly.aof", false));
-  s.push_back(Compat("appenddirname", K::kString, "appendonlydir", false));
   s.push_back(Compat("supervised", K::kEnum, "no", false, {"upstart", "systemd", "auto", "no"}));
   s.push_back(Compat("notify-keyspace-events", K::kString, "", true));
   s.push_back(Compat("syslog-ident", K::kString, "redis", false));
@@ -204,8 +189,6 @@ void AddCompatSettings(std::vector<Setting>& s) {
   s.push_back(Compat("lua-time-limit", K::kInt, "5000", true, {}, 0, INT64_MAX));
   s.push_back(Compat("busy-reply-threshold", K::kInt, "5000", true, {}, 0, INT64_MAX));
   s.push_back(Compat("active-expire-effort", K::kInt, "1", true, {}, 1, 10));
-  s.push_back(Compat("auto-aof-rewrite-percentage", K::kInt, "100", true));
-  s.push_back(Compat("auto-aof-rewrite-min-size", K::kMemory, "67108864", true));
   s.push_back(Compat("aof-rewrite-incremental-fsync", K::kBool, "yes", true));
   s.push_back(Compat("rdb-save-incremental-fsync", K::kBool, "yes", true));
   s.push_back(Compat("oom-score-adj", K::kEnum, "no", true, {"no", "yes", "relative", "absolute"}));
@@ -248,6 +231,19 @@ Setting StrSetting(std::string name, std::string Config::*field, bool runtime,
                      }
                    }
                    c->*field = v;
+                   return "";
+                 }};
+}
+
+Setting BoolSetting(std::string name, bool Config::*field, bool runtime) {
+  return Setting{std::move(name),
+                 {},
+                 runtime,
+                 [field](const Config& c) { return std::string(c.*field ? "yes" : "no"); },
+                 [field](Config* c, const std::vector<std::string>& a) -> std::string {
+                   std::string v = ToLower(a[0]);
+                   if (v != "yes" && v != "no") return "argument must be 'yes' or 'no'";
+                   c->*field = v == "yes";
                    return "";
                  }};
 }
@@ -331,8 +327,8 @@ const std::vector<Setting>& Settings() {
     s.push_back(IntSetting("list-max-listpack-size", &Config::list_max_listpack_size, INT_MIN,
                            INT_MAX, true));
     s.back().aliases = {"list-max-ziplist-size"};
-    s.push_back(IntSetting("set-max-intset-entries", &Config::set_max_intset_entries, 0,
-                           INT64_MAX, true));
+    s.push_back(
+        IntSetting("set-max-intset-entries", &Config::set_max_intset_entries, 0, INT64_MAX, true));
     s.push_back(IntSetting("zset-max-listpack-entries", &Config::zset_max_listpack_entries, 0,
                            INT64_MAX, true));
     s.back().aliases = {"zset-max-ziplist-entries"};
@@ -352,18 +348,39 @@ const std::vector<Setting>& Settings() {
     s.push_back(
         IntSetting("active-defrag-cycle-max", &Config::active_defrag_cycle_max, 1, 99, true));
     s.push_back(StrSetting("dir", &Config::dir, true));
+    s.back().set = [](Config* c, const std::vector<std::string>& a) -> std::string {
+      struct stat st;
+      if (stat(a[0].c_str(), &st) != 0) return strerror(errno);
+      if (!S_ISDIR(st.st_mode)) return strerror(ENOTDIR);
+      c->dir = a[0];
+      return "";
+    };
     s.push_back(StrSetting("dbfilename", &Config::dbfilename, true));
-    s.push_back(StrSetting("appendonly", &Config::appendonly, false, {"no"}));
     s.push_back(StrSetting("save", &Config::save, true));
     s.back().nargs = -1;
+    s.push_back(BoolSetting("rdbcompression", &Config::rdbcompression, true));
+    s.push_back(BoolSetting("rdbchecksum", &Config::rdbchecksum, false));
+    s.push_back(
+        BoolSetting("stop-writes-on-bgsave-error", &Config::stop_writes_on_bgsave_error, true));
+    s.push_back(StrSetting("appendonly", &Config::appendonly, true, {"yes", "no"}));
+    s.push_back(
+        StrSetting("appendfsync", &Config::appendfsync, true, {"always", "everysec", "no"}));
+    s.push_back(StrSetting("appenddirname", &Config::appenddirname, false));
+    s.push_back(StrSetting("appendfilename", &Config::appendfilename, false));
+    s.push_back(IntSetting("auto-aof-rewrite-percentage", &Config::auto_aof_rewrite_percentage, 0,
+                           INT_MAX, true));
+    s.push_back(
+        MemSetting("auto-aof-rewrite-min-size", &Config::auto_aof_rewrite_min_size, 0, true));
+    s.push_back(BoolSetting("aof-load-truncated", &Config::aof_load_truncated, true));
+    s.push_back(
+        BoolSetting("aof-load-truncate-corrupt", &Config::aof_load_truncate_corrupt, false));
     s.push_back(StrSetting("io-engine", &Config::io_engine, false, {"epoll", "io_uring"}));
     s.push_back(StrSetting("daemonize", &Config::daemonize, false, {"no"}));
     s.push_back(StrSetting("pidfile", &Config::pidfile, false));
     s.push_back(StrSetting("protected-mode", &Config::protected_mode, true, {"yes", "no"}));
-    // Fields later issues will act on (persistence); reported as having no effect yet.
+    // Fields that exist but that nothing reads yet; reported as having no effect.
     for (auto& x : s)
-      for (const char* n :
-           {"dir", "dbfilename", "appendonly", "save", "protected-mode", "daemonize"})
+      for (const char* n : {"protected-mode", "daemonize"})
         if (x.name == n) x.effective = false;
     AddCompatSettings(s);
     return s;

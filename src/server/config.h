@@ -57,10 +57,22 @@ struct Config {
   int64_t active_defrag_threshold_upper = 100;
   int64_t active_defrag_cycle_min = 1;
   int64_t active_defrag_cycle_max = 25;
+  // Persistence (server/persistence.h).
   std::string dir = ".";
   std::string dbfilename = "dump.rdb";
+  std::string save = "3600 1 300 100 60 10000";
+  bool rdbcompression = true;
+  bool rdbchecksum = true;
+  bool stop_writes_on_bgsave_error = true;
   std::string appendonly = "no";
-  std::string save = "";
+  std::string appendfsync = "everysec";
+  std::string appenddirname = "appendonlydir";
+  std::string appendfilename = "appendonly.aof";
+  int64_t auto_aof_rewrite_percentage = 100;
+  int64_t auto_aof_rewrite_min_size = 64LL << 20;
+  bool aof_load_truncated = true;
+  // Tessera's own: at start-up, cut a log at a corrupt record instead of refusing to start.
+  bool aof_load_truncate_corrupt = false;
   std::string io_engine = "epoll";
   std::string daemonize = "no";
   std::string pidfile = "";

@@ -38,7 +38,14 @@ void Connection::OnEvent(uint32_t events) {
   if (closed_) return;
   if (events & EPOLLERR) return Close();
   if ((events & EPOLLIN) || ((events & EPOLLHUP) && !eof_)) HandleRead();
-  if (!closed_ && (events & (EPOLLOUT | EPOLLHUP))) FlushWrites();
+  if (!closed_ && (events & (EPOLLOUT | EPOLLHUP))) {
+    // Replies may depend on log records not yet durable (appendfsync always): they leave
+    // from the end of the iteration, after the fsync.
+    if (shard_->persistence().holding())
+      ScheduleWrite();
+    else
+      FlushWrites();
+  }
 }
 
 void Connection::HandleRead() {

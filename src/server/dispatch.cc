@@ -44,10 +44,14 @@ bool ArityOk(const CommandSpec* spec, size_t argc) {
 }
 
 void PostReply(Server* server, int origin, uint64_t conn_id, uint64_t slot, std::string reply) {
-  server->shard(origin).loop().Post([conn_id, slot, reply = std::move(reply)]() mutable {
-    if (Connection* c = CurrentShard()->FindConnection(conn_id))
-      c->OnRemoteReply(slot, std::move(reply));
-  });
+  auto post = [server, origin, conn_id, slot, reply = std::move(reply)]() mutable {
+    server->shard(origin).loop().Post([conn_id, slot, reply = std::move(reply)]() mutable {
+      if (Connection* c = CurrentShard()->FindConnection(conn_id))
+        c->OnRemoteReply(slot, std::move(reply));
+    });
+  };
+  // With appendfsync always, a reply leaves only once this shard's log holds it durably.
+  CurrentShard()->persistence().AfterSync(std::move(post));
 }
 
 // Before a command that may grow memory (denyoom): evicts on the shards of its keys until each
@@ -73,10 +77,30 @@ bool Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec*
   CommandContext ctx(&exec_shard.server(), &exec_shard, conn, spec, args, out, resp, db, client_id,
                      t0 / 1000);
   if (blocking) ctx.blocking = *blocking;
+  // Commands over every shard run with all of them parked: their changes are counted on
+  // whichever shard holds the keys.
+  bool all = spec->route == Route::kAll;
+  Server& server = exec_shard.server();
+  auto dirty_now = [&] {
+    if (!all) return exec_shard.stats().dirty;
+    uint64_t n = 0;
+    for (int i = 0; i < server.num_shards(); ++i) n += server.shard(i).stats().dirty;
+    return n;
+  };
+  uint64_t dirty = (spec->flags & kCmdWrite) ? dirty_now() : 0;
   if ((spec->flags & kCmdDenyOom) && !MakeRoom(exec_shard, spec, args, ctx.now_ms))
     ctx.rb.Error("OOM command not allowed when used memory > 'maxmemory'.");
   else
     spec->handler(ctx);
+  // The log records a write that did something: any that replied without an error (a no-op
+  // replays as a no-op), and one that failed after changing data. One over every shard
+  // (SORT, FLUSHALL) only when it changed something: SORT without STORE writes nothing.
+  Persistence& persistence = server.persistence();
+  bool error = out->size() > before && (*out)[before] == '-';
+  if ((spec->flags & kCmdWrite) && persistence.aof_on() && !ctx.blocked &&
+      (all ? dirty_now() != dirty : !error || dirty_now() != dirty))
+    persistence.AfterCommand(exec_shard, spec, args, db, ctx.now_ms,
+                             ctx.rewritten ? &*ctx.rewritten : nullptr);
   auto& st = exec_shard.stats();
   auto& cs = st.commands[spec->id];
   ++cs.calls;
@@ -87,6 +111,13 @@ bool Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec*
     st.CountError(std::string_view(*out).substr(before));
   }
   return ctx.blocked;
+}
+
+void Dispatcher::Replay(Shard& shard, const CommandSpec* spec, ArgList args, int db, int64_t now_ms,
+                        std::string* out) {
+  SetCurrentShard(&shard);
+  CommandContext ctx(&shard.server(), &shard, nullptr, spec, args, out, 2, db, 0, now_ms);
+  spec->handler(ctx);
 }
 
 void Dispatcher::RunBlocking(Connection* conn, const CommandSpec* spec, ArgList args, int target,
@@ -218,6 +249,20 @@ void Dispatcher::Run(Connection* conn, ArgList args) {
   auto& batch = conn->batch_;
   if (!batch.cmds.empty() && !(remote_single && target == batch.shard)) SendBatch(conn);
   if (!err.empty()) return Reject(conn, spec, err);
+
+  // Start-up recovery owns the keyspaces: only commands that touch none may run (INFO shows
+  // the loading progress).
+  if (server.loading() && !(spec->route == Route::kLocal && (spec->flags & kCmdLoading))) {
+    if (spec->handler != Registry().Find("info")->handler)
+      return Reject(conn, spec, "LOADING Redis is loading the dataset in memory");
+    return (void)Execute(shard, conn, spec, args, conn->ReplyTarget(), conn->resp, conn->db,
+                         conn->id());
+  }
+  // A log or snapshot that cannot be written refuses writes (and PING, so that monitoring
+  // notices), as Redis's MISCONF.
+  if (server.persistence().writes_denied() &&
+      ((spec->flags & kCmdWrite) || spec->handler == Registry().Find("ping")->handler))
+    return Reject(conn, spec, server.persistence().DiskError());
 
   if (server.IsPaused(spec->flags)) {
     conn->stashed_.assign(args.begin(), args.end());

@@ -27,6 +27,10 @@ class Dispatcher {
   static bool Execute(Shard& exec_shard, Connection* conn, const CommandSpec* spec, ArgList args,
                       std::string* out, int resp, int db, uint64_t client_id,
                       const std::shared_ptr<BlockedClient>* blocking = nullptr);
+  // Start-up recovery: runs a logged command against `shard` at the time it first ran (no
+  // statistics, no eviction, not logged again).
+  static void Replay(Shard& shard, const CommandSpec* spec, ArgList args, int db, int64_t now_ms,
+                     std::string* out);
 
  private:
   // A blocking command (BLPOP & co.): runs where its keys live and may block (server/blocking.h).

@@ -198,18 +198,9 @@ void Memory(InfoWriter& w, CommandContext& ctx) {
   w.Field("lazyfreed_objects", "0");
 }
 
-void Persistence(InfoWriter& w, CommandContext& ctx, const Totals& t) {
+void PersistenceSection(InfoWriter& w, CommandContext& ctx) {
   w.Section("Persistence");
-  w.Field("loading", "0");
-  w.Field("async_loading", "0");
-  w.Field("current_cow_peak", "0");
-  w.Field("rdb_changes_since_last_save", static_cast<int64_t>(t.st.dirty));
-  w.Field("rdb_bgsave_in_progress", "0");
-  w.Field("rdb_last_save_time", ctx.server->lastsave_s());
-  w.Field("rdb_last_bgsave_status", "ok");
-  w.Field("aof_enabled", "0");
-  w.Field("aof_rewrite_in_progress", "0");
-  w.Field("aof_last_write_status", "ok");
+  for (const auto& [k, v] : ctx.server->persistence().Info()) w.Field(k.c_str(), v);
 }
 
 void Stats(InfoWriter& w, const Totals& t) {
@@ -322,12 +313,18 @@ void Info(CommandContext& ctx) {
       if (s == name) return true;
     return false;
   };
-  Totals t = Aggregate(*ctx.server);
   InfoWriter w;
+  if (ctx.server->loading()) {
+    // The keyspaces belong to the loading thread: only what does not read them.
+    if (wanted("server")) Server_(w, ctx);
+    if (wanted("persistence")) PersistenceSection(w, ctx);
+    return ctx.rb.Verbatim(w.str());
+  }
+  Totals t = Aggregate(*ctx.server);
   if (wanted("server")) Server_(w, ctx);
   if (wanted("clients")) Clients(w, ctx, t);
   if (wanted("memory")) Memory(w, ctx);
-  if (wanted("persistence")) Persistence(w, ctx, t);
+  if (wanted("persistence")) PersistenceSection(w, ctx);
   if (wanted("stats")) Stats(w, t);
   if (wanted("replication")) Replication(w, ctx);
   if (wanted("cpu")) Cpu(w);

@@ -115,6 +115,13 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
 void Rename(CommandContext& ctx) { RenameGeneric(ctx, false); }
 void RenameNx(CommandContext& ctx) { RenameGeneric(ctx, true); }
 
+// COPY ... DB n writes its destination in database n.
+void CopyLogKeys(ArgList args, int, std::vector<std::pair<int, int>>* out) {
+  for (size_t j = 3; j + 1 < args.size(); ++j)
+    if (EqualsIgnoreCase(args[j], "db"))
+      if (auto n = ParseInt64(args[j + 1])) out->emplace_back(static_cast<int>(*n), 2);
+}
+
 void Copy(CommandContext& ctx) {
   const std::string& src = ctx.arg(1);
   const std::string& dst = ctx.arg(2);
@@ -462,7 +469,8 @@ void RegisterKeysFamily(CommandRegistry& r) {
   r.Register(Gen("copy", -3, kW | kCmdDenyOom, Copy, {"write", "slow"}, "Copy a key", "6.2.0",
                  "O(N) worst case for collections, where N is the number of nested items. O(1) "
                  "for string values.")
-                 .Keys(1, 2, 1));
+                 .Keys(1, 2, 1)
+                 .LogKeys(CopyLogKeys));
   r.Register(
       Gen("move", 3, kW | kF, Move, {"write", "fast"}, "Move a key to another database", "1.0.0")
           .Keys(1, 1, 1));

@@ -54,13 +54,13 @@ Server::Server(Config cfg) : config_(std::move(cfg)) {
   for (int i = 0; i < n; ++i)
     shards_.push_back(std::make_unique<Shard>(this, i, static_cast<int>(config_.databases)));
   memory_ = std::make_unique<MemoryBudget>(n);
+  persistence_ = std::make_unique<Persistence>(this);
   ApplyMemoryConfig();
   memory_->MarkStartup();
   // Contiguous slot ranges per shard, as a cluster would split them between nodes.
   slot_owner_.resize(kNumSlots);
   for (int s = 0; s < kNumSlots; ++s) slot_owner_[s] = static_cast<uint16_t>(s * n / kNumSlots);
   start_time_ms_ = NowMs();
-  lastsave_s_ = start_time_ms_ / 1000;
   run_id_ = RandomHex(40);
 }
 
@@ -163,7 +163,19 @@ std::string Server::EnsureFdLimit(int64_t maxclients, int64_t* fitted) const {
          " to compensate for low ulimit.";
 }
 
-void Server::RequestShutdown() { kill(getpid(), SIGTERM); }
+void Server::StopShards() {
+  {
+    std::lock_guard<std::mutex> lock(schedule_mu_);
+    stopping_ = true;
+  }
+  for (auto& s : shards_) s->Stop();
+  for (auto& s : shards_) s->Join();
+}
+
+void Server::RequestShutdown(int save) {
+  shutdown_save_.store(save);
+  kill(getpid(), SIGTERM);
+}
 
 int Server::Run() {
   // Room for maxclients sockets plus our own descriptors; when the limit cannot be raised far
@@ -189,7 +201,23 @@ int Server::Run() {
                 static_cast<long long>(config_.port), err.c_str());
     return 1;
   }
-  for (auto& shard : shards_) shard->Start(fd);
+  // The shards serve connections while the data loads: they answer -LOADING (and INFO shows
+  // the progress) but leave the keyspaces to this thread until it is done.
+  // With nothing to load, nobody needs to see -LOADING: start serving after.
+  bool early = persistence_->HasDataToLoad();
+  loading_.store(early);
+  if (early)
+    for (auto& shard : shards_) shard->Start(fd);
+  bool loaded = persistence_->Load(&err);
+  loading_.store(false, std::memory_order_release);
+  if (!early && loaded)
+    for (auto& shard : shards_) shard->Start(fd);
+  if (!loaded) {
+    LOG_WARNING("%s", err.c_str());
+    StopShards();
+    close(fd);
+    return 1;
+  }
   LOG_NOTICE("Tessera started: port %lld, %d shard threads, pid %d",
              static_cast<long long>(config_.port), num_shards(), getpid());
   LOG_NOTICE("Ready to accept connections tcp");
@@ -197,13 +225,10 @@ int Server::Run() {
   int sig = 0;
   sigwait(&set, &sig);
   LOG_NOTICE("Received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
-  {
-    std::lock_guard<std::mutex> lock(schedule_mu_);
-    stopping_ = true;
-  }
-  for (auto& s : shards_) s->Stop();
-  for (auto& s : shards_) s->Join();
+  StopShards();
   close(fd);
+  int save = shutdown_save_.load();
+  persistence_->Shutdown(save == 1 || (save == -1 && !config_.save.empty()));
   LOG_NOTICE("Tessera is now ready to exit, bye bye...");
   return 0;
 }

@@ -21,6 +21,7 @@
 #include "base/hash_slot.h"
 #include "server/config.h"
 #include "server/memory.h"
+#include "server/persistence.h"
 
 namespace tessera {
 
@@ -37,6 +38,7 @@ class Server {
 
   Config& config() { return config_; }
   MemoryBudget& memory() { return *memory_; }
+  Persistence& persistence() { return *persistence_; }
   // Applies the keyspace settings (eviction policy and parameters, maxmemory split, encoding
   // thresholds) to every shard. Only while the shards are parked or not yet running.
   void ApplyMemoryConfig();
@@ -69,20 +71,30 @@ class Server {
   // fewer when the limit cannot be raised, with a message saying so).
   std::string EnsureFdLimit(int64_t maxclients, int64_t* fitted) const;
 
-  // Begins shutdown (SHUTDOWN command / signals). Thread-safe.
-  void RequestShutdown();
+  // True while start-up recovery runs (the shards answer -LOADING to most commands).
+  bool loading() const { return loading_.load(std::memory_order_acquire); }
+
+  // Begins shutdown (SHUTDOWN command / signals). Thread-safe. `save`: 1 saves a final
+  // snapshot, 0 does not, -1 follows the save rules (as SIGTERM does).
+  void RequestShutdown(int save = -1);
 
   int64_t start_time_ms() const { return start_time_ms_; }
-  int64_t lastsave_s() const { return lastsave_s_; }
+  int64_t lastsave_s() const { return persistence_->lastsave_s(); }
   const std::string& run_id() const { return run_id_; }
   const std::string& executable() const { return executable_; }
   void set_executable(std::string e) { executable_ = std::move(e); }
   int tcp_port() const { return static_cast<int>(config_.port); }
 
  private:
+  void StopShards();
+
   Config config_;
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<MemoryBudget> memory_;
+  // After shards_: destroyed first (its background thread refers to the shards).
+  std::unique_ptr<Persistence> persistence_;
+  std::atomic<int> shutdown_save_{-1};
+  std::atomic<bool> loading_{false};
   std::vector<uint16_t> slot_owner_;
   std::mutex schedule_mu_;  // orders RunAtomic postings; held only while posting
   bool stopping_ = false;   // guarded by schedule_mu_: no new atomic operations once set
@@ -92,7 +104,6 @@ class Server {
   std::atomic<int64_t> pause_end_ms_{0};
   std::atomic<bool> pause_all_{false};
   int64_t start_time_ms_;
-  int64_t lastsave_s_;
   std::string run_id_;
   std::string executable_;
 };

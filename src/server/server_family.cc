@@ -59,6 +59,7 @@ void SwapDb(CommandContext& ctx) {
   if (*a < 0 || *a >= n || *b < 0 || *b >= n) return ctx.rb.Error("ERR DB index is out of range");
   for (int i = 0; i < ctx.server->num_shards(); ++i)
     ctx.server->shard(i).keyspace().SwapDbs(static_cast<int>(*a), static_cast<int>(*b));
+  ++ctx.shard->stats().dirty;
   ctx.rb.Ok();
 }
 
@@ -70,8 +71,6 @@ void Time(CommandContext& ctx) {
   ctx.rb.Bulk(std::to_string(us / 1000000));
   ctx.rb.Bulk(std::to_string(us % 1000000));
 }
-
-void LastSave(CommandContext& ctx) { ctx.rb.Integer(ctx.server->lastsave_s()); }
 
 // enable-debug-command: "yes", "local" (loopback clients only) or "no" (Redis 7's default).
 bool DebugAllowed(CommandContext& ctx) {
@@ -160,12 +159,16 @@ void Debug(CommandContext& ctx) {
 
 void Shutdown(CommandContext& ctx) {
   bool abort = false;
+  int save = -1;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     const std::string& a = ctx.arg(i);
     if (EqualsIgnoreCase(a, "ABORT"))
       abort = true;
-    else if (!EqualsIgnoreCase(a, "NOSAVE") && !EqualsIgnoreCase(a, "SAVE") &&
-             !EqualsIgnoreCase(a, "NOW") && !EqualsIgnoreCase(a, "FORCE"))
+    else if (EqualsIgnoreCase(a, "NOSAVE"))
+      save = 0;
+    else if (EqualsIgnoreCase(a, "SAVE"))
+      save = 1;
+    else if (!EqualsIgnoreCase(a, "NOW") && !EqualsIgnoreCase(a, "FORCE"))
       return ctx.ReplySyntaxError();
   }
   if (abort) {
@@ -173,7 +176,7 @@ void Shutdown(CommandContext& ctx) {
     return ctx.rb.Error("ERR No shutdown in progress.");
   }
   LOG_WARNING("User requested shutdown...");
-  ctx.server->RequestShutdown();
+  ctx.server->RequestShutdown(save);
   // No reply: the connection closes as the server exits.
 }
 
@@ -235,6 +238,11 @@ void ConfigSet(CommandContext& ctx) {
   ctx.server->config() = std::move(next);
   ApplyRuntimeEffects(ctx.server->config());
   ctx.server->ApplyMemoryConfig();
+  std::string err = ctx.server->persistence().ApplyConfig();
+  if (!err.empty()) {
+    ctx.server->config().appendonly = "no";
+    return ctx.rb.Error(err);
+  }
   ctx.rb.Ok();
 }
 
@@ -242,8 +250,10 @@ void ConfigResetStat(CommandContext& ctx) {
   for (int i = 0; i < ctx.server->num_shards(); ++i) {
     ShardStats& st = ctx.server->shard(i).stats();
     size_t n = st.commands.size();
+    uint64_t dirty = st.dirty;  // counts changes since the last save, not a statistic
     st = ShardStats();
     st.commands.resize(n);
+    st.dirty = dirty;
     ctx.server->shard(i).keyspace().ResetStats();
   }
   ctx.rb.Ok();
@@ -280,18 +290,18 @@ void RegisterServerFamily(CommandRegistry& r) {
                  "1.0.0"));
   r.Register(Srv("flushdb", -1, kCmdWrite, FlushDb, Route::kAll,
                  {"keyspace", "write", "slow", "dangerous"},
-                 "Remove all keys from the current database", "1.0.0", "O(N)"));
+                 "Remove all keys from the current database", "1.0.0", "O(N)")
+                 .Log(LogAs::kFlushDb));
   r.Register(Srv("flushall", -1, kCmdWrite, FlushAll, Route::kAll,
                  {"keyspace", "write", "slow", "dangerous"}, "Remove all keys from all databases",
-                 "1.0.0", "O(N)"));
+                 "1.0.0", "O(N)")
+                 .Log(LogAs::kFlushAll));
   r.Register(Srv("swapdb", 3, kCmdWrite | kCmdFast, SwapDb, Route::kAll,
                  {"keyspace", "write", "fast", "dangerous"}, "Swaps two Redis databases", "4.0.0",
-                 "O(N)"));
+                 "O(N)")
+                 .Log(LogAs::kSwapDb));
   r.Register(Srv("time", 1, kCmdLoading | kCmdStale | kCmdFast, Time, Route::kLocal, {"fast"},
                  "Return the current server time", "2.6.0"));
-  r.Register(Srv("lastsave", 1, kCmdLoading | kCmdStale | kCmdFast, LastSave, Route::kLocal,
-                 {"admin", "fast", "dangerous"},
-                 "Get the UNIX time stamp of the last successful save to disk", "1.0.0"));
   r.Register(Srv("debug", -2, kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale, Debug,
                  Route::kAll, {"admin", "slow", "dangerous"}, "A container for debugging commands",
                  "1.0.0", "Depends on subcommand."));

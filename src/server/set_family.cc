@@ -172,13 +172,20 @@ void SPopCount(CommandContext& ctx) {
     ReplySet(ctx.rb, *s);
     ctx.DbFor(key).Delete(key);
     ctx.Dirty(key, size + 1);
+    ctx.Propagate({"DEL", key});
     return;
   }
   ctx.rb.SetHeader(count);
+  // The log records what was popped: a replay must not draw again.
+  std::vector<std::string> srem{"SREM", key};
   ctx.DbFor(key).Mutate(e, [&](Object&) {
-    s->PopRandom(count, ShardRandom, [&](const SetMember& m) { ReplyMember(ctx.rb, m); });
+    s->PopRandom(count, ShardRandom, [&](const SetMember& m) {
+      ReplyMember(ctx.rb, m);
+      srem.push_back(m.ToString());
+    });
   });
   ctx.Dirty(key, count + 1);
+  ctx.Propagate(std::move(srem));
 }
 
 void SPop(CommandContext& ctx) {
@@ -190,15 +197,19 @@ void SPop(CommandContext& ctx) {
   if (wrong) return;
   if (!e) return ctx.rb.Null();
   SetObject* s = AsSet(e);
+  std::vector<std::string> srem{"SREM", key};
+  auto pop = [&](const SetMember& m) {
+    ReplyMember(ctx.rb, m);
+    srem.push_back(m.ToString());
+  };
   if (s->size() == 1) {
-    s->ForEach([&](const SetMember& m) { ReplyMember(ctx.rb, m); });
+    s->ForEach(pop);
     ctx.DbFor(key).Delete(key);
   } else {
-    ctx.DbFor(key).Mutate(e, [&](Object&) {
-      s->PopRandom(1, ShardRandom, [&](const SetMember& m) { ReplyMember(ctx.rb, m); });
-    });
+    ctx.DbFor(key).Mutate(e, [&](Object&) { s->PopRandom(1, ShardRandom, pop); });
   }
   ctx.Dirty(key);
+  ctx.Propagate(std::move(srem));
 }
 
 void SRandMemberCount(CommandContext& ctx) {

@@ -21,6 +21,7 @@ thread_local Shard* t_current_shard = nullptr;
 }
 
 Shard* CurrentShard() { return t_current_shard; }
+void SetCurrentShard(Shard* s) { t_current_shard = s; }
 
 class Shard::Listener : public IoHandler {
  public:
@@ -50,11 +51,15 @@ Shard::Shard(Server* server, int index, int num_dbs)
       loop_(MakePoller(server->config().io_engine)),
       keyspace_(num_dbs),
       blocking_(this),
+      persistence_(std::make_unique<ShardPersistence>(server, this)),
       rng_(std::random_device{}() ^ (index * 0x9e3779b97f4a7c15ull)) {
   stats_.commands.resize(Registry().all().size());
+  keyspace_.set_observer(persistence_.get());
   keyspace_.set_on_collection_added(
       [](void* arg, int db, std::string_view key) {
-        static_cast<Shard*>(arg)->blocking().SignalReady(db, key);
+        // (Start-up recovery runs on another thread, and nobody can be blocked yet.)
+        Shard* s = static_cast<Shard*>(arg);
+        if (!s->server().loading()) s->blocking().SignalReady(db, key);
       },
       this);
 }
@@ -134,6 +139,11 @@ void Shard::BeforeSleep() {
   // Serve clients blocked on keys that became ready, time out the expired ones, and wake up
   // in time for the next deadline.
   loop_.WakeAt(blocking_.Run(MonotonicMs()));
+  // Snapshot slice and group commit: with appendfsync always, no reply of this iteration
+  // leaves before the log records it depends on are durable; they wait for a later
+  // iteration when the log cannot be written now.
+  // (Closed connections stay in the graveyard meanwhile: pending_writes_ points to them.)
+  if (!server_->loading() && !persistence_->BeforeSleep()) return;
   // Flushing can schedule nothing new (it only writes), but may close and bury connections;
   // graveyard entries stay alive until after the loop, so the pointers here remain valid.
   for (size_t i = 0; i < pending_writes_.size(); ++i) pending_writes_[i]->FlushScheduled();
@@ -243,9 +253,14 @@ void Shard::Cron() {
     loop_.Add(listen_fd_, EPOLLIN | EPOLLEXCLUSIVE, listener_.get());
   }
   SampleOps(NowMs());
-  ActiveExpire();
-  ManageMemory();
   int64_t now = NowMs();
+  // While start-up recovery runs, the keyspace belongs to the loading thread.
+  if (!server_->loading()) {
+    ActiveExpire();
+    ManageMemory();
+    persistence_->Cron(now);
+    if (index_ == 0) server_->persistence().Cron(now);
+  }
   std::vector<Connection*> check;
   check.reserve(conns_.size());
   for (auto& [id, c] : conns_) check.push_back(c.get());

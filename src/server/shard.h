@@ -17,6 +17,7 @@
 #include "core/keyspace.h"
 #include "net/event_loop.h"
 #include "server/blocking.h"
+#include "server/persistence.h"
 
 namespace tessera {
 
@@ -60,6 +61,7 @@ class Shard {
   int num_dbs() const { return keyspace_.num_dbs(); }
   Keyspace& keyspace() { return keyspace_; }
   BlockingRegistry& blocking() { return blocking_; }
+  ShardPersistence& persistence() { return *persistence_; }
   ShardStats& stats() { return stats_; }
   uint64_t Random() { return rng_(); }
 
@@ -99,6 +101,7 @@ class Shard {
   EventLoop loop_;
   Keyspace keyspace_;
   BlockingRegistry blocking_;
+  std::unique_ptr<ShardPersistence> persistence_;
   ShardStats stats_;
   std::mt19937_64 rng_;
   std::unique_ptr<Listener> listener_;
@@ -120,6 +123,8 @@ class Shard {
 
 // The shard whose thread is running (nullptr off shard threads).
 Shard* CurrentShard();
+// Start-up recovery runs commands on the main thread: it names the shard they run against.
+void SetCurrentShard(Shard* s);
 
 // The running shard's random generator, in the plain-function form Db's sampling takes.
 inline uint64_t ShardRandom() { return CurrentShard()->Random(); }

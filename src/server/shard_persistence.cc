@@ -1,0 +1,231 @@
+// ShardPersistence: one shard's log records, its snapshot slices and its group commit.
+#include <cerrno>
+#include <cstring>
+
+#include "base/clock.h"
+#include "base/log.h"
+#include "persist/rdb.h"
+#include "server/persistence.h"
+#include "server/server.h"
+#include "server/shard.h"
+
+namespace tessera {
+namespace {
+
+// Serialised keys are handed to the writer in chunks of about this size...
+constexpr size_t kChunkBytes = 256 << 10;
+// ...and shards stop slicing while this much waits to be written.
+constexpr size_t kMaxQueued = 16 << 20;
+
+}  // namespace
+
+ShardPersistence::ShardPersistence(Server* server, Shard* shard) : server_(server), shard_(shard) {}
+
+void ShardPersistence::LogCommand(int db, int64_t now_ms, ArgList args) {
+  wal::AppendCommand(&log_.buffer(), db, now_ms,
+                     std::span<const std::string>(args.data(), args.size()));
+}
+
+void ShardPersistence::LogKey(int db, int64_t now_ms, std::string_view key) {
+  wal::Record r;
+  r.db = db;
+  r.time_ms = now_ms;
+  Entry* e = shard_->db(db).Find(key, now_ms);
+  if (e) {
+    r.type = wal::Type::kPut;
+    r.args = {std::string(key), rdb::DumpPayload(*e)};
+    r.expire_ms = e->expire_ms();
+  } else {
+    r.type = wal::Type::kDel;
+    r.args = {std::string(key)};
+  }
+  wal::AppendRecord(&log_.buffer(), r);
+}
+
+void ShardPersistence::LogFlush(int db, int64_t now_ms) {
+  wal::Record r;
+  r.type = wal::Type::kFlush;
+  r.db = db;
+  r.time_ms = now_ms;
+  r.slot_lo = slot_lo_;
+  r.slot_hi = slot_hi_;
+  wal::AppendRecord(&log_.buffer(), r);
+}
+
+void ShardPersistence::LogSwapDb(int a, int b, int64_t now_ms) {
+  wal::Record r;
+  r.type = wal::Type::kSwapDb;
+  r.db = a;
+  r.db2 = b;
+  r.time_ms = now_ms;
+  r.slot_lo = slot_lo_;
+  r.slot_hi = slot_hi_;
+  wal::AppendRecord(&log_.buffer(), r);
+}
+
+void ShardPersistence::Capture(int db, const Entry& e) {
+  if (!writer_) return;
+  rdb::Encoder enc(&chunk_, compress_);
+  if (db != chunk_db_) {
+    enc.SelectDb(db);
+    chunk_db_ = db;
+  }
+  enc.KeyValue(e.key(), e, e.expire_ms());
+  ++keys_written_;
+  if (chunk_.size() >= kChunkBytes) PushChunk();
+}
+
+void ShardPersistence::Evicted(int db, std::string_view key) {
+  if (!logging()) return;
+  wal::Record r;
+  r.type = wal::Type::kDel;
+  r.db = db;
+  r.time_ms = NowMs();
+  r.args = {std::string(key)};
+  wal::AppendRecord(&log_.buffer(), r);
+}
+
+void ShardPersistence::PushChunk() {
+  writer_->Push(std::move(chunk_));
+  chunk_ = std::string();
+  chunk_db_ = -1;  // the next chunk may follow another shard's: it selects its database again
+}
+
+void ShardPersistence::BeginSnapshot(std::shared_ptr<SnapshotWriter> w, bool compress) {
+  writer_ = std::move(w);
+  compress_ = compress;
+  chunk_.clear();
+  chunk_db_ = -1;
+  walk_db_ = 0;
+  walk_cursor_ = 0;
+  keys_written_ = 0;
+  shard_->keyspace().StartSnapshot();
+}
+
+bool ShardPersistence::Step(int64_t budget_us) {
+  if (!writer_) return true;
+  Keyspace& ks = shard_->keyspace();
+  if (writer_->failed()) {
+    ks.EndSnapshot(false);
+    chunk_.clear();
+    writer_->ShardDone();
+    writer_.reset();
+    return true;
+  }
+  if (writer_->queued_bytes() > kMaxQueued) return false;
+  int64_t start = NowUs();
+  bool done;
+  do {
+    done = ks.SnapshotStep(&walk_db_, &walk_cursor_, 16);
+  } while (!done && writer_->queued_bytes() <= kMaxQueued && NowUs() - start < budget_us);
+  if (!done) return false;
+  PushChunk();
+  ks.EndSnapshot(true);
+  writer_->ShardDone();
+  writer_.reset();
+  return true;
+}
+
+bool ShardPersistence::holding() const {
+  return logging() && server_->persistence().fsync_policy() == Persistence::kAlways &&
+         (log_.has_buffered() || log_.unsynced());
+}
+
+void ShardPersistence::AfterSync(std::function<void()> fn) {
+  if (holding())
+    deferred_.push_back(std::move(fn));
+  else
+    fn();
+}
+
+void ShardPersistence::SetError(int err) {
+  Persistence& p = server_->persistence();
+  if (write_error_ == 0) {
+    LOG_WARNING("Error writing to the log %s: %s (writes are refused until it works again)",
+                log_.path().c_str(), strerror(err));
+    ++p.aof_error_shards_;
+  }
+  write_error_ = err;
+  p.aof_errno_.store(err);
+  p.UpdateDenied();
+}
+
+int ShardPersistence::FlushNow(bool sync) {
+  if (!logging()) {
+    for (auto& fn : deferred_) fn();
+    deferred_.clear();
+    return 0;
+  }
+  if (int bg = bg_error_.exchange(0)) SetError(bg);
+  int rc = log_.Write();
+  if (rc == 0 && sync) rc = log_.Sync();
+  if (rc != 0) {
+    SetError(rc);
+    return rc;
+  }
+  if (write_error_ != 0) {
+    write_error_ = 0;
+    Persistence& p = server_->persistence();
+    --p.aof_error_shards_;
+    p.UpdateDenied();
+    LOG_WARNING("Log write error looks solved, Tessera can write again.");
+  }
+  if (!holding()) {
+    std::vector<std::function<void()>> run;
+    run.swap(deferred_);
+    for (auto& fn : run) fn();
+  }
+  return 0;
+}
+
+bool ShardPersistence::BeforeSleep() {
+  if (writer_ && !Step(1000)) shard_->loop().WakeAt(MonotonicMs());
+  if (!logging()) return true;
+  bool always = server_->persistence().fsync_policy() == Persistence::kAlways;
+  if (log_.has_buffered() || (always && log_.unsynced()) || write_error_ != 0) FlushNow(always);
+  return !holding();
+}
+
+void ShardPersistence::Cron(int64_t now_ms) {
+  if (!logging()) return;
+  Persistence& p = server_->persistence();
+  if (write_error_ != 0) FlushNow(p.fsync_policy() == Persistence::kAlways);  // retry
+  if (p.fsync_policy() != Persistence::kEverysec || !log_.unsynced() ||
+      now_ms - last_fsync_ms_ < 1000)
+    return;
+  last_fsync_ms_ = now_ms;
+  log_.MarkSynced();
+  std::shared_ptr<FdHolder> f = log_.file();
+  p.BackgroundSync([this, f] {
+    if (fdatasync(f->fd()) != 0) bg_error_.store(errno);
+  });
+}
+
+int ShardPersistence::OpenLog(const std::string& dir, const std::string& prefix, uint64_t gen,
+                              int shards) {
+  // This shard's slots form one contiguous range (Server's slot map).
+  int me = shard_->index();
+  int lo = -1, hi = -1;
+  for (int s = 0; s < kNumSlots; ++s)
+    if (server_->ShardOfSlot(static_cast<uint16_t>(s)) == me) {
+      if (lo < 0) lo = s;
+      hi = s;
+    }
+  slot_lo_ = static_cast<uint16_t>(lo < 0 ? 0 : lo);
+  slot_hi_ = static_cast<uint16_t>(hi < 0 ? 0 : hi);
+  wal::Record h;
+  h.type = wal::Type::kHeader;
+  h.time_ms = NowMs();
+  h.shard = static_cast<uint64_t>(me);
+  h.shards = static_cast<uint64_t>(shards);
+  h.generation = gen;
+  h.slot_lo = slot_lo_;
+  h.slot_hi = slot_hi_;
+  std::string path =
+      dir + "/" + prefix + "." + std::to_string(gen) + "." + std::to_string(me) + ".tlog";
+  return log_.Create(path, h);
+}
+
+void ShardPersistence::CloseLog() { log_.Close(); }
+
+}  // namespace tessera
