@@ -96,6 +96,8 @@ class Db {
   const EncodingLimits& limits() const;
 
   void Clear();
+  // Sizes an empty database's table for `n` keys (loading).
+  void Reserve(size_t n) { table_.Reserve(n); }
 
   // Cursor scan over live keys; expired keys met are removed (counted in expired()).
   uint64_t Scan(uint64_t cursor, int64_t now_ms, const std::function<void(Entry*)>& fn);

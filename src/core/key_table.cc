@@ -67,6 +67,22 @@ void KeyTable::Insert(Handle handle) {
   ++size_;
 }
 
+void KeyTable::Reserve(size_t n) {
+  if (size_ != 0 || segments_ != 1) return;
+  // Segments about three quarters full, as growth by splits leaves them on average.
+  uint32_t depth = 0;
+  while ((size_t{kSlots} * 3 / 4 << depth) < n && depth < 30) ++depth;
+  if (depth == 0) return;
+  delete dir_[0];
+  dir_.assign(size_t{1} << depth, nullptr);
+  for (auto& seg : dir_) {
+    seg = new Segment();
+    seg->depth = static_cast<uint8_t>(depth);
+  }
+  global_depth_ = depth;
+  segments_ = dir_.size();
+}
+
 void KeyTable::Split(Segment* s, uint64_t h) {
   if (s->depth == global_depth_) {
     // Double the directory: entry i + old_size points where entry i does.

@@ -46,6 +46,9 @@ class KeyTable {
   Handle FindHandle(std::string_view key) const;
   // Adds `h` (whose key must not be present).
   void Insert(Handle h);
+  // An empty table sized for about `n` keys at once (loading a snapshot): no splits while
+  // they are inserted. No-op on a table that holds keys.
+  void Reserve(size_t n);
   // Points `key`'s slot at `h` (after the entry moved); the key must be present.
   void Replace(std::string_view key, Handle h);
   // Removes `key` and returns its handle, or kNone.

@@ -105,6 +105,11 @@ void AppendRecord(std::string* out, const Record& r) {
     case Type::kDel:
       PutBytes(out, r.args.at(0));
       break;
+    case Type::kTxn:
+      PutVar(out, r.txid);
+      PutVar(out, r.parts);
+      PutVar(out, r.count);
+      break;
     case Type::kSwapDb:
       PutVar(out, static_cast<uint64_t>(r.db2));
       [[fallthrough]];
@@ -152,29 +157,50 @@ bool Reader::Fill(size_t need) {
     buf_.resize(have + want);
     size_t n = fread(buf_.data() + have, 1, want, f_);
     buf_.resize(have + n);
-    if (n == 0) return false;
+    if (n == 0) {
+      if (ferror(f_)) read_errno_ = errno ? errno : EIO;
+      return false;
+    }
   }
+  return true;
+}
+
+bool Reader::ZeroTail() {
+  constexpr size_t kMax = 16 << 20;
+  while (Fill(buf_.size() - pos_ + 1)) {
+    if (buf_.size() - pos_ > kMax) return false;
+  }
+  if (read_errno_) return false;
+  for (size_t i = pos_; i < buf_.size(); ++i)
+    if (buf_[i] != 0) return false;
   return true;
 }
 
 Reader::Status Reader::Next(Record* r) {
   record_start_ = buf_offset_ + pos_;
-  if (torn_at_open_) return Status::kTorn;
-  if (!Fill(1)) return Status::kEnd;
-  if (!Fill(kFrameBytes)) return Status::kTorn;
+  auto ended = [&](Status st) {
+    if (read_errno_) {
+      error_ = strerror(read_errno_);
+      return Status::kIoError;
+    }
+    return st;
+  };
+  auto bad = [&](const char* why) {
+    if (ZeroTail()) return Status::kTorn;
+    if (read_errno_) return ended(Status::kCorrupt);
+    error_ = why;
+    return Status::kCorrupt;
+  };
+  if (torn_at_open_) return ended(Status::kTorn);
+  if (!Fill(1)) return ended(Status::kEnd);
+  if (!Fill(kFrameBytes)) return ended(Status::kTorn);
   const char* h = buf_.data() + pos_;
   uint32_t len = GetU32(h);
-  if (GetU32(h + 4) != Crc32c(0, h, 4) || len > kMaxRecord) {
-    error_ = "damaged record length";
-    return Status::kCorrupt;
-  }
+  if (GetU32(h + 4) != Crc32c(0, h, 4) || len > kMaxRecord) return bad("damaged record length");
   uint32_t crc = GetU32(h + 8);
-  if (!Fill(kFrameBytes + len)) return Status::kTorn;
+  if (!Fill(kFrameBytes + len)) return ended(Status::kTorn);
   std::string_view payload(buf_.data() + pos_ + kFrameBytes, len);
-  if (Crc32c(0, payload.data(), payload.size()) != crc) {
-    error_ = "checksum mismatch";
-    return Status::kCorrupt;
-  }
+  if (Crc32c(0, payload.data(), payload.size()) != crc) return bad("checksum mismatch");
   if (!Parse(payload, r)) {
     error_ = "malformed record";
     return Status::kCorrupt;
@@ -213,6 +239,11 @@ bool Reader::Parse(std::string_view payload, Record* r) {
       break;
     case Type::kDel:
       r->args.push_back(c.Bytes());
+      break;
+    case Type::kTxn:
+      r->txid = c.Var();
+      r->parts = c.Var();
+      r->count = c.Var();
       break;
     case Type::kSwapDb:
       r->db2 = static_cast<int>(c.Var());

@@ -30,6 +30,10 @@ enum class Type : uint8_t {
   kDel = 4,      // body: key
   kFlush = 5,    // body: varint slot_lo, slot_hi: keys of those slots in db (or every db) go
   kSwapDb = 6,   // body: varint db2, slot_lo, slot_hi: the two databases swap those slots
+  // A write over several shards' logs: the `count` records that follow in this log are one
+  // part of transaction `txid`, which has `parts` parts (one per shard log). Replay applies
+  // them only when every part is complete. body: varint txid, parts, count
+  kTxn = 7,
 };
 
 struct Record {
@@ -41,6 +45,7 @@ struct Record {
   uint64_t shard = 0, shards = 0, generation = 0;  // kHeader
   uint16_t slot_lo = 0, slot_hi = 0;               // kHeader, kFlush, kSwapDb
   int db2 = 0;                                     // kSwapDb
+  uint64_t txid = 0, parts = 0, count = 0;         // kTxn
 };
 
 // Appends framed records to `out`.
@@ -55,6 +60,7 @@ class Reader {
     kEnd,      // clean end of file
     kTorn,     // the file ends inside a record (a crash mid-write): offset() is where it began
     kCorrupt,  // a record that is complete but fails its checks: offset() is where it began
+    kIoError,  // reading failed (error() says why): nothing may be concluded about the rest
   };
 
   Reader() = default;
@@ -73,6 +79,9 @@ class Reader {
 
  private:
   bool Fill(size_t need);  // makes `need` bytes available at pos_, false at end of file
+  // True when everything from pos_ to the end of the file is zero bytes (at most 16 MiB):
+  // space the file system allocated for a write the crash cut off.
+  bool ZeroTail();
   bool Parse(std::string_view payload, Record* r);
 
   FILE* f_ = nullptr;
@@ -81,6 +90,7 @@ class Reader {
   uint64_t buf_offset_ = 0;  // file offset of buf_[0]
   uint64_t record_start_ = 0;
   bool torn_at_open_ = false;
+  int read_errno_ = 0;
   std::string error_;
 };
 

@@ -59,6 +59,13 @@ std::string SampleLog(std::vector<uint64_t>* ends) {
   sw.slot_hi = 100;
   AppendRecord(&s, sw);
   ends->push_back(s.size());
+  Record tx;
+  tx.type = Type::kTxn;
+  tx.txid = 1ull << 50;
+  tx.parts = 3;
+  tx.count = 2;
+  AppendRecord(&s, tx);
+  ends->push_back(s.size());
   return s;
 }
 
@@ -106,6 +113,11 @@ TEST(Wal, RoundTrip) {
   EXPECT_EQ(r.type, Type::kSwapDb);
   EXPECT_EQ(r.db, 2);
   EXPECT_EQ(r.db2, 5);
+  ASSERT_EQ(rd.Next(&r), Reader::Status::kRecord);
+  EXPECT_EQ(r.type, Type::kTxn);
+  EXPECT_EQ(r.txid, 1ull << 50);
+  EXPECT_EQ(r.parts, 3u);
+  EXPECT_EQ(r.count, 2u);
   EXPECT_EQ(rd.Next(&r), Reader::Status::kEnd);
   EXPECT_EQ(rd.offset(), ends.back());
   unlink(path.c_str());
@@ -164,6 +176,25 @@ TEST(Wal, FlippedBytesAreCaught) {
     EXPECT_EQ(n, damaged) << at;
     EXPECT_EQ(st, Reader::Status::kCorrupt) << at;
   }
+  unlink(path.c_str());
+}
+
+// A crash can leave space the file system allocated but never filled: zeros after the last
+// record read as a torn tail, not as corruption.
+TEST(Wal, ZeroFilledTailIsTorn) {
+  std::vector<uint64_t> ends;
+  std::string full = SampleLog(&ends) + std::string(5000, '\0');
+  std::string path = TempPath();
+  WriteFile(path, full);
+  Reader rd;
+  std::string err;
+  ASSERT_TRUE(rd.Open(path, &err));
+  Record r;
+  Reader::Status st;
+  while ((st = rd.Next(&r)) == Reader::Status::kRecord) {
+  }
+  EXPECT_EQ(st, Reader::Status::kTorn);
+  EXPECT_EQ(rd.offset(), ends.back());
   unlink(path.c_str());
 }
 

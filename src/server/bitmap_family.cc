@@ -416,7 +416,8 @@ void RegisterBitmapFamily(CommandRegistry& r) {
   r.Register(Bm("bitpos", -3, kR, BitPos, 1, 1, {"read", "slow"},
                 "Find first bit set or clear in a string", "2.8.7", "O(N)"));
   r.Register(Bm("bitop", -4, kW, BitOpCmd, 2, -1, {"write", "slow"},
-                "Perform bitwise operations between strings", "2.6.0", "O(N)"));
+                "Perform bitwise operations between strings", "2.6.0", "O(N)")
+                 .LogKeys(LogFirstKeyOnly));
   r.Register(Bm("bitfield", -2, kW, Bitfield, 1, 1, {"write", "slow"},
                 "Perform arbitrary bitfield integer operations on strings", "3.2.0",
                 "O(1) for each subcommand specified"));

@@ -16,13 +16,18 @@
 namespace tessera {
 namespace {
 
-// Sends `reply` to the blocked client's connection, on its own thread.
-void Deliver(Server& server, const BlockedClient& c, std::string reply) {
+// Sends `reply` to the blocked client's connection, on its own thread, once the running
+// shard's log holds what was logged since `mark`.
+void Deliver(Server& server, const BlockedClient& c, std::string reply, uint64_t mark) {
   uint64_t id = c.conn_id, slot = c.slot;
-  server.shard(c.origin).loop().Post([id, slot, reply = std::move(reply)]() mutable {
-    if (Connection* conn = CurrentShard()->FindConnection(id))
-      conn->OnRemoteReply(slot, std::move(reply));
-  });
+  Shard* origin = &server.shard(c.origin);
+  auto post = [origin, id, slot, reply = std::move(reply)]() mutable {
+    origin->loop().Post([id, slot, reply = std::move(reply)]() mutable {
+      if (Connection* conn = CurrentShard()->FindConnection(id))
+        conn->OnRemoteReply(slot, std::move(reply));
+    });
+  };
+  CurrentShard()->persistence().AfterSync(std::move(post), mark);
 }
 
 std::string TimeoutReply(int resp) {
@@ -38,6 +43,9 @@ std::optional<std::string> RunServe(Shard& shard, BlockedClient& c, const std::s
   CommandContext ctx(&shard.server(), &shard, nullptr, c.spec, ArgList(c.args), &out, c.resp, c.db,
                      c.conn_id, NowMs());
   if (!c.serve(ctx, key)) return std::nullopt;
+  // Served: the log records it as the non-blocking command on the served key.
+  Persistence& p = shard.server().persistence();
+  if (p.aof_on() && ctx.rewritten) p.LogParts(shard, *ctx.rewritten, c.db, ctx.now_ms);
   return out;
 }
 
@@ -111,8 +119,9 @@ void BlockingRegistry::Serve(int db, const std::string& key) {
     q.erase(q.begin() + static_cast<ptrdiff_t>(i));
     int other = c->also_writes.empty() ? shard_->index() : server.ShardOf(c->also_writes);
     if (other == shard_->index()) {
+      uint64_t mark = shard_->persistence().appended();
       auto reply = RunServe(*shard_, *c, key);
-      Deliver(server, *c, reply ? std::move(*reply) : TimeoutReply(c->resp));
+      Deliver(server, *c, reply ? std::move(*reply) : TimeoutReply(c->resp), mark);
       Forget(server, c);  // may touch this shard's queues: continue from a fresh lookup
       it = waiting_.find({db, key});
       if (it == waiting_.end()) return;
@@ -127,6 +136,7 @@ void BlockingRegistry::Serve(int db, const std::string& key) {
     Server* srv = &server;
     server.RunAtomic(shards, [srv, self, c, db, key] {
       Shard& owner = srv->shard(self);
+      uint64_t mark = CurrentShard()->persistence().appended();
       auto reply = RunServe(*CurrentShard(), *c, key);
       if (!reply) {
         // Emptied before the atomic step ran: wait again, first in line.
@@ -134,7 +144,7 @@ void BlockingRegistry::Serve(int db, const std::string& key) {
         owner.blocking().AddFront(db, key, c);
         return;
       }
-      Deliver(*srv, *c, std::move(*reply));
+      Deliver(*srv, *c, std::move(*reply), mark);
       owner.blocking().Remove(c.get());
       owner.blocking().SignalReady(db, key);
     });
@@ -162,7 +172,7 @@ int64_t BlockingRegistry::Run(int64_t now_ms) {
     std::shared_ptr<BlockedClient> c = deadlines_.begin()->second;
     deadlines_.erase(deadlines_.begin());
     if (c->Claim()) {
-      Deliver(server, *c, TimeoutReply(c->resp));
+      Deliver(server, *c, TimeoutReply(c->resp), shard_->persistence().appended());
       Forget(server, c);
     } else {
       Remove(c.get());

@@ -19,13 +19,22 @@ bool ParseSide(CommandContext& ctx, const std::string& arg, bool* left) {
   return false;
 }
 
+// A serve function that served records, for the log, what it did as the non-blocking command
+// on the one key it served (server/persistence.h).
+bool Served(CommandContext& ctx, bool served, std::vector<std::string> as) {
+  if (served && !ctx.rewritten) ctx.Propagate(std::move(as));  // (LMOVE logs its own parts)
+  return served;
+}
+
+const char* Side(bool left) { return left ? "LEFT" : "RIGHT"; }
+
 // ---- lists
 
 bool ServeBLPop(CommandContext& ctx, const std::string& key) {
-  return ListPopReply(ctx, key, true, 1, ListPopFrame::kKeyBulk);
+  return Served(ctx, ListPopReply(ctx, key, true, 1, ListPopFrame::kKeyBulk), {"LPOP", key});
 }
 bool ServeBRPop(CommandContext& ctx, const std::string& key) {
-  return ListPopReply(ctx, key, false, 1, ListPopFrame::kKeyBulk);
+  return Served(ctx, ListPopReply(ctx, key, false, 1, ListPopFrame::kKeyBulk), {"RPOP", key});
 }
 
 void BPop(CommandContext& ctx, bool left) {
@@ -52,7 +61,9 @@ bool MoveEnds(CommandContext& ctx, bool* from_left, bool* to_left) {
 bool ServeBLMove(CommandContext& ctx, const std::string& key) {
   bool from_left, to_left;
   MoveEnds(ctx, &from_left, &to_left);
-  return ListMoveReply(ctx, key, ctx.arg(2), from_left, to_left) != ListMoveResult::kNoSource;
+  return Served(
+      ctx, ListMoveReply(ctx, key, ctx.arg(2), from_left, to_left) != ListMoveResult::kNoSource,
+      {"LMOVE", key, ctx.arg(2), Side(from_left), Side(to_left)});
 }
 
 void BLMove(CommandContext& ctx) {
@@ -69,7 +80,8 @@ void BLMove(CommandContext& ctx) {
 bool ServeBLMPop(CommandContext& ctx, const std::string& key) {
   LMPopArgs a;
   ParseLMPopArgs(ctx, 2, &a);
-  return ListPopReply(ctx, key, a.left, a.count, ListPopFrame::kKeyArray);
+  return Served(ctx, ListPopReply(ctx, key, a.left, a.count, ListPopFrame::kKeyArray),
+                {"LMPOP", "1", key, Side(a.left), "COUNT", std::to_string(a.count)});
 }
 
 void BLMPop(CommandContext& ctx) {
@@ -90,10 +102,10 @@ std::vector<int> BLMPopKeys(ArgList args) { return LMPopKeyPositions(args, 2); }
 // ---- sorted sets
 
 bool ServeBZPopMin(CommandContext& ctx, const std::string& key) {
-  return ZPopReply(ctx, key, false, 1, ZPopForm::kKeyFlat);
+  return Served(ctx, ZPopReply(ctx, key, false, 1, ZPopForm::kKeyFlat), {"ZPOPMIN", key});
 }
 bool ServeBZPopMax(CommandContext& ctx, const std::string& key) {
-  return ZPopReply(ctx, key, true, 1, ZPopForm::kKeyFlat);
+  return Served(ctx, ZPopReply(ctx, key, true, 1, ZPopForm::kKeyFlat), {"ZPOPMAX", key});
 }
 
 void BZPop(CommandContext& ctx, bool max) {
@@ -110,7 +122,8 @@ void BZPopMax(CommandContext& ctx) { BZPop(ctx, true); }
 bool ServeBZMPop(CommandContext& ctx, const std::string& key) {
   ZMPopArgs a;
   ParseZMPopArgs(ctx, 2, &a);
-  return ZPopReply(ctx, key, a.max, a.count, ZPopForm::kKeyNested);
+  return Served(ctx, ZPopReply(ctx, key, a.max, a.count, ZPopForm::kKeyNested),
+                {"ZMPOP", "1", key, a.max ? "MAX" : "MIN", "COUNT", std::to_string(a.count)});
 }
 
 void BZMPop(CommandContext& ctx) {

@@ -53,9 +53,13 @@ using RouteFn = int (*)(ArgList args, int num_shards);
 // How the write-ahead log records a write command (server/persistence.h): as run, or, for
 // commands over every shard, as what they do to each shard's slots.
 enum class LogAs : uint8_t { kCommand, kFlushDb, kFlushAll, kSwapDb };
-// The keys a command writes outside the connection's database (COPY ... DB n), for logging a
-// multi-shard run key by key: appends (db, argument position) pairs.
-using LogKeysFn = void (*)(ArgList args, int db, std::vector<std::pair<int, int>>* out);
+// For logging a multi-shard run key by key: narrows the (db, argument position) pairs of every
+// key to the keys the command writes (a STORE command's destination; COPY's in database n).
+using LogKeysFn = void (*)(ArgList args, int db, std::vector<std::pair<int, int>>* keys);
+// Commands that write only their first key (SUNIONSTORE dst src..., BITOP op dst src...).
+inline void LogFirstKeyOnly(ArgList, int, std::vector<std::pair<int, int>>* keys) {
+  keys->resize(1);
+}
 
 struct CommandSpec {
   std::string name;  // lowercase; "parent|sub" for subcommands

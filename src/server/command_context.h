@@ -95,10 +95,12 @@ class CommandContext {
     if (*wrong) ReplyWrongType();
     return *wrong ? nullptr : e;
   }
-  // What the log records instead of the command as run, when that would not replay the same
-  // (SPOP records the SREM of what it popped).
-  std::optional<std::vector<std::string>> rewritten;
-  void Propagate(std::vector<std::string> args) { rewritten = std::move(args); }
+  // What the log records instead of the command as run: commands of one key each, replayed
+  // in order (SPOP records the SREM of what it popped; LMOVE the pop and the push, so a move
+  // between shards logs the element, not both lists).
+  std::optional<std::vector<std::vector<std::string>>> rewritten;
+  void Propagate(std::vector<std::string> args) { rewritten = {std::move(args)}; }
+  void Propagate(std::vector<std::vector<std::string>> parts) { rewritten = std::move(parts); }
 
   // Records `n` changes to the dataset (rdb_changes_since_last_save, future replication).
   void Dirty(std::string_view key, uint64_t n = 1) { ShardFor(key).stats().dirty += n; }

@@ -29,6 +29,8 @@ struct Setting {
   std::function<std::string(const Config&)> rewrite = nullptr;
   bool compat = false;    // accepted for redis.conf compatibility, kept in Config::compat
   bool effective = true;  // false: a Config field exists for a later issue, nothing reads it yet
+  // Redis 7's PROTECTED_CONFIG: CONFIG SET refuses it unless enable-protected-configs allows.
+  bool protected_config = false;
 };
 
 // Memory sizes as CONFIG REWRITE writes them: the largest unit that divides exactly.
@@ -348,23 +350,41 @@ const std::vector<Setting>& Settings() {
     s.push_back(
         IntSetting("active-defrag-cycle-max", &Config::active_defrag_cycle_max, 1, 99, true));
     s.push_back(StrSetting("dir", &Config::dir, true));
+    s.back().protected_config = true;
     s.back().set = [](Config* c, const std::vector<std::string>& a) -> std::string {
+      // Kept absolute, as Redis reports it (it chdir()s there).
+      char* abs = realpath(a[0].c_str(), nullptr);
+      if (!abs) return strerror(errno);
       struct stat st;
-      if (stat(a[0].c_str(), &st) != 0) return strerror(errno);
-      if (!S_ISDIR(st.st_mode)) return strerror(ENOTDIR);
-      c->dir = a[0];
-      return "";
+      bool dir = stat(abs, &st) == 0 && S_ISDIR(st.st_mode);
+      if (dir) c->dir = abs;
+      free(abs);
+      return dir ? "" : strerror(ENOTDIR);
     };
     s.push_back(StrSetting("dbfilename", &Config::dbfilename, true));
+    s.back().protected_config = true;
     s.push_back(StrSetting("save", &Config::save, true));
     s.back().nargs = -1;
+    s.back().set = [](Config* c, const std::vector<std::string>& a) -> std::string {
+      // "" or pairs of <seconds> <changes>, as Redis checks them.
+      std::istringstream in(a[0]);
+      std::vector<std::string> w;
+      for (std::string x; in >> x;) w.push_back(x);
+      if (w.size() % 2 != 0) return "Invalid save parameters";
+      for (auto& x : w) {
+        auto n = ParseInt64(x);
+        if (!n || *n < 0) return "Invalid save parameters";
+      }
+      c->save = a[0];
+      return "";
+    };
     s.push_back(BoolSetting("rdbcompression", &Config::rdbcompression, true));
     s.push_back(BoolSetting("rdbchecksum", &Config::rdbchecksum, false));
     s.push_back(
         BoolSetting("stop-writes-on-bgsave-error", &Config::stop_writes_on_bgsave_error, true));
     s.push_back(StrSetting("appendonly", &Config::appendonly, true, {"yes", "no"}));
     s.push_back(
-        StrSetting("appendfsync", &Config::appendfsync, true, {"always", "everysec", "no"}));
+        StrSetting("appendfsync", &Config::appendfsync, true, {"everysec", "always", "no"}));
     s.push_back(StrSetting("appenddirname", &Config::appenddirname, false));
     s.push_back(StrSetting("appendfilename", &Config::appendfilename, false));
     s.push_back(IntSetting("auto-aof-rewrite-percentage", &Config::auto_aof_rewrite_percentage, 0,
@@ -407,6 +427,9 @@ std::string ApplyConfig(Config* cfg, const std::string& name, const std::vector<
   const Setting* s = FindSetting(name);
   if (!s) return "unknown";
   if (runtime && !s->mutable_at_runtime) return "can't set immutable config";
+  if (runtime && s->protected_config && cfg->compat["enable-protected-configs"] != "yes" &&
+      cfg->compat["enable-protected-configs"] != "local")
+    return "can't set protected config";
   if (s->nargs == -1) {
     std::vector<std::string> joined{JoinArgs(args)};
     return s->set(cfg, joined);

@@ -41,7 +41,7 @@ void Connection::OnEvent(uint32_t events) {
   if (!closed_ && (events & (EPOLLOUT | EPOLLHUP))) {
     // Replies may depend on log records not yet durable (appendfsync always): they leave
     // from the end of the iteration, after the fsync.
-    if (shard_->persistence().holding())
+    if (awaiting_sync_)
       ScheduleWrite();
     else
       FlushWrites();

@@ -44,6 +44,11 @@ class Connection : public IoHandler {
   // Re-runs a command held by CLIENT PAUSE once the pause is over.
   void ResumeFromPause();
   // Called by the shard before it sleeps: writes what ProcessInput queued.
+  // Its replies acknowledge log records that may not be written (fsynced) yet: they leave
+  // from Shard::BeforeSleep once those are.
+  void set_awaiting_sync() { awaiting_sync_ = true; }
+  bool awaiting_sync() const { return awaiting_sync_; }
+  void clear_awaiting_sync() { awaiting_sync_ = false; }
   void FlushScheduled() {
     write_scheduled_ = false;
     FlushWrites();
@@ -109,9 +114,10 @@ class Connection : public IoHandler {
   bool close_after_reply_ = false;
   bool eof_ = false;              // the peer shut down its sending side
   bool write_scheduled_ = false;  // in the shard's pending-writes list
-  uint32_t events_ = 1;           // epoll interest (EPOLLIN at first)
-  int inflight_ = 0;              // replies still to come from other shards
-  uint64_t blocking_slot_ = 0;    // slot of a running atomic multi-shard op: parse nothing
+  bool awaiting_sync_ = false;
+  uint32_t events_ = 1;         // epoll interest (EPOLLIN at first)
+  int inflight_ = 0;            // replies still to come from other shards
+  uint64_t blocking_slot_ = 0;  // slot of a running atomic multi-shard op: parse nothing
   // The blocking command (BLPOP & co.) in flight, until its reply is in; closing cancels it.
   std::shared_ptr<BlockedClient> blocked_;
   bool paused_ = false;  // held by CLIENT PAUSE

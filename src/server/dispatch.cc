@@ -8,6 +8,7 @@
 #include "base/strings.h"
 #include "server/command_context.h"
 #include "server/connection.h"
+#include "server/info.h"
 #include "server/server.h"
 #include "server/shard.h"
 
@@ -43,15 +44,17 @@ bool ArityOk(const CommandSpec* spec, size_t argc) {
   return spec->arity > 0 ? n == spec->arity : n >= -spec->arity;
 }
 
-void PostReply(Server* server, int origin, uint64_t conn_id, uint64_t slot, std::string reply) {
+// `mark`: the running shard's log position before the command(s) ran (ShardPersistence::
+// AfterSync): the reply waits for what they logged.
+void PostReply(Server* server, int origin, uint64_t conn_id, uint64_t slot, std::string reply,
+               uint64_t mark) {
   auto post = [server, origin, conn_id, slot, reply = std::move(reply)]() mutable {
     server->shard(origin).loop().Post([conn_id, slot, reply = std::move(reply)]() mutable {
       if (Connection* c = CurrentShard()->FindConnection(conn_id))
         c->OnRemoteReply(slot, std::move(reply));
     });
   };
-  // With appendfsync always, a reply leaves only once this shard's log holds it durably.
-  CurrentShard()->persistence().AfterSync(std::move(post));
+  CurrentShard()->persistence().AfterSync(std::move(post), mark);
 }
 
 // Before a command that may grow memory (denyoom): evicts on the shards of its keys until each
@@ -65,6 +68,14 @@ bool MakeRoom(Shard& exec_shard, const CommandSpec* spec, ArgList args, int64_t 
   for (int pos : spec->KeyPositions(args))
     if (!server.shard(server.ShardOf(args[pos])).keyspace().MakeRoom(now_ms)) return false;
   return true;
+}
+
+// Whether the write-ahead log records a command that ran (see Dispatcher::Execute).
+bool LogIt(const CommandSpec* spec, bool all_shards, const std::string* out, size_t before,
+           bool changed) {
+  if (!(spec->flags & kCmdWrite) || all_shards) return changed;
+  bool error = out->size() > before && (*out)[before] == '-';
+  return !error || changed;
 }
 
 }  // namespace
@@ -87,20 +98,27 @@ bool Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec*
     for (int i = 0; i < server.num_shards(); ++i) n += server.shard(i).stats().dirty;
     return n;
   };
-  uint64_t dirty = (spec->flags & kCmdWrite) ? dirty_now() : 0;
+  bool loggable = spec->flags & (kCmdWrite | kCmdMayReplicate);
+  uint64_t dirty = loggable ? dirty_now() : 0;
   if ((spec->flags & kCmdDenyOom) && !MakeRoom(exec_shard, spec, args, ctx.now_ms))
     ctx.rb.Error("OOM command not allowed when used memory > 'maxmemory'.");
   else
     spec->handler(ctx);
   // The log records a write that did something: any that replied without an error (a no-op
   // replays as a no-op), and one that failed after changing data. One over every shard
-  // (SORT, FLUSHALL) only when it changed something: SORT without STORE writes nothing.
+  // (SORT, FLUSHALL) and a read that may write (PFCOUNT's cache) only when it changed
+  // something: SORT without STORE writes nothing.
   Persistence& persistence = server.persistence();
-  bool error = out->size() > before && (*out)[before] == '-';
-  if ((spec->flags & kCmdWrite) && persistence.aof_on() && !ctx.blocked &&
-      (all ? dirty_now() != dirty : !error || dirty_now() != dirty))
-    persistence.AfterCommand(exec_shard, spec, args, db, ctx.now_ms,
-                             ctx.rewritten ? &*ctx.rewritten : nullptr);
+  if (loggable && persistence.aof_on() && !ctx.blocked &&
+      LogIt(spec, all, out, before, dirty_now() != dirty)) {
+    uint64_t mark = exec_shard.persistence().appended();
+    if (ctx.rewritten)
+      persistence.LogParts(exec_shard, *ctx.rewritten, db, ctx.now_ms);
+    else
+      persistence.AfterCommand(exec_shard, spec, args, db, ctx.now_ms);
+    // A local client's reply waits for the record (Shard::BeforeSleep).
+    if (conn && exec_shard.persistence().appended() != mark) conn->set_awaiting_sync();
+  }
   auto& st = exec_shard.stats();
   auto& cs = st.commands[spec->id];
   ++cs.calls;
@@ -140,9 +158,10 @@ void Dispatcher::RunBlocking(Connection* conn, const CommandSpec* spec, ArgList 
   conn->blocked_ = bc;
   auto body = [server, bc] {
     std::string reply;
+    uint64_t mark = CurrentShard()->persistence().appended();
     if (!Execute(*CurrentShard(), nullptr, bc->spec, ArgList(bc->args), &reply, bc->resp, bc->db,
                  bc->conn_id, &bc))
-      PostReply(server, bc->origin, bc->conn_id, bc->slot, std::move(reply));
+      PostReply(server, bc->origin, bc->conn_id, bc->slot, std::move(reply), mark);
   };
   if (bc->shards.size() > 1) return server->RunAtomic(bc->shards, body);
   server->shard(bc->shards[0]).loop().Post(body);
@@ -161,9 +180,10 @@ void Dispatcher::SendBatch(Connection* conn) {
   server->shard(b.shard).loop().Post([server, origin, id, slot, cmds, specs, resp, db] {
     std::string reply;
     Shard& me = *CurrentShard();
+    uint64_t mark = me.persistence().appended();
     for (size_t i = 0; i < cmds->size(); ++i)
       Execute(me, nullptr, specs[i], ArgList((*cmds)[i]), &reply, resp, db, id);
-    PostReply(server, origin, id, slot, std::move(reply));
+    PostReply(server, origin, id, slot, std::move(reply), mark);
   });
   b = Connection::Batch();
 }
@@ -253,7 +273,12 @@ void Dispatcher::Run(Connection* conn, ArgList args) {
   // Start-up recovery owns the keyspaces: only commands that touch none may run (INFO shows
   // the loading progress).
   if (server.loading() && !(spec->route == Route::kLocal && (spec->flags & kCmdLoading))) {
-    if (spec->handler != Registry().Find("info")->handler)
+    if (spec->handler == Registry().Find("info")->handler) {
+      CommandContext ctx(&server, &shard, conn, spec, args, conn->ReplyTarget(), conn->resp,
+                         conn->db, conn->id(), NowMs());
+      return InfoWhileLoading(ctx);
+    }
+    if (spec->handler != Registry().Find("shutdown")->handler)
       return Reject(conn, spec, "LOADING Redis is loading the dataset in memory");
     return (void)Execute(shard, conn, spec, args, conn->ReplyTarget(), conn->resp, conn->db,
                          conn->id());
@@ -295,8 +320,9 @@ void Dispatcher::Run(Connection* conn, ArgList args) {
   Server* srv = &server;
   server.RunAtomic(shards, [srv, origin, id, slot, spec, owned, resp, db] {
     std::string reply;
+    uint64_t mark = CurrentShard()->persistence().appended();
     Execute(*CurrentShard(), nullptr, spec, ArgList(*owned), &reply, resp, db, id);
-    PostReply(srv, origin, id, slot, std::move(reply));
+    PostReply(srv, origin, id, slot, std::move(reply), mark);
   });
 }
 

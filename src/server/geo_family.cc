@@ -564,7 +564,8 @@ void RegisterGeoFamily(CommandRegistry& r) {
                  "Query a sorted set representing a geospatial index to fetch members inside an "
                  "area of a box or a circle, and store the result in another key.",
                  "6.2.0", kSearchCx)
-                 .Keys(1, 2, 1));
+                 .Keys(1, 2, 1)
+                 .LogKeys(LogFirstKeyOnly));
 }
 
 CommandRegistrar registrar(RegisterGeoFamily);

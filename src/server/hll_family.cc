@@ -167,7 +167,8 @@ void RegisterHllFamily(CommandRegistry& r) {
   r.Register(Hll("pfadd", -2, kW | kCmdFast, PfAdd, 1, {"write", "fast"},
                  "Adds the specified elements to the specified HyperLogLog.",
                  "O(1) to add every element."));
-  r.Register(Hll("pfcount", -2, kCmdReadOnly, PfCount, -1, {"read", "slow"},
+  // May write its cached cardinality (Redis's may-replicate: logged when it does).
+  r.Register(Hll("pfcount", -2, kCmdReadOnly | kCmdMayReplicate, PfCount, -1, {"read", "slow"},
                  "Return the approximated cardinality of the set(s) observed by the HyperLogLog at "
                  "key(s).",
                  "O(1) with a very small average constant time when called with a single key. "
@@ -175,7 +176,8 @@ void RegisterHllFamily(CommandRegistry& r) {
                  "called with multiple keys."));
   r.Register(Hll("pfmerge", -2, kW, PfMerge, -1, {"write", "slow"},
                  "Merge N different HyperLogLogs into a single one.",
-                 "O(N) to merge N HyperLogLogs, but with high constant times."));
+                 "O(N) to merge N HyperLogLogs, but with high constant times.")
+                 .LogKeys(LogFirstKeyOnly));
 }
 
 CommandRegistrar registrar(RegisterHllFamily);

@@ -1,5 +1,7 @@
 // INFO: Redis's sections and field names, aggregated over every shard (runs with all shards
 // parked, Route::kAll).
+#include "server/info.h"
+
 #include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -198,9 +200,9 @@ void Memory(InfoWriter& w, CommandContext& ctx) {
   w.Field("lazyfreed_objects", "0");
 }
 
-void PersistenceSection(InfoWriter& w, CommandContext& ctx) {
+void PersistenceSection(InfoWriter& w, CommandContext& ctx, bool loading) {
   w.Section("Persistence");
-  for (const auto& [k, v] : ctx.server->persistence().Info()) w.Field(k.c_str(), v);
+  for (const auto& [k, v] : ctx.server->persistence().Info(loading)) w.Field(k.c_str(), v);
 }
 
 void Stats(InfoWriter& w, const Totals& t) {
@@ -289,42 +291,58 @@ void Keyspace(InfoWriter& w, CommandContext& ctx) {
   }
 }
 
-void Info(CommandContext& ctx) {
-  // Which sections: none = default; "all", "everything", "default" or names (case-insensitive).
-  static const char* kDefault[] = {"server",     "clients",     "memory",  "persistence",
-                                   "stats",      "replication", "cpu",     "modules",
-                                   "errorstats", "cluster",     "keyspace"};
-  std::vector<std::string> want;
-  bool everything = false;
-  if (ctx.argc() == 1) want.assign(std::begin(kDefault), std::end(kDefault));
-  for (size_t i = 1; i < ctx.argc(); ++i) {
-    std::string s = ToLower(ctx.arg(i));
-    if (s == "all" || s == "everything") {
-      everything = true;
-    } else if (s == "default") {
-      want.insert(want.end(), std::begin(kDefault), std::end(kDefault));
-    } else {
-      want.push_back(s);
+// The sections INFO's arguments ask for: none = default; "all", "everything", "default" or
+// names (case-insensitive).
+class Wanted {
+ public:
+  explicit Wanted(CommandContext& ctx) {
+    static const char* kDefault[] = {"server",     "clients",     "memory",  "persistence",
+                                     "stats",      "replication", "cpu",     "modules",
+                                     "errorstats", "cluster",     "keyspace"};
+    if (ctx.argc() == 1) want_.assign(std::begin(kDefault), std::end(kDefault));
+    for (size_t i = 1; i < ctx.argc(); ++i) {
+      std::string s = ToLower(ctx.arg(i));
+      if (s == "all" || s == "everything") {
+        everything_ = true;
+      } else if (s == "default") {
+        want_.insert(want_.end(), std::begin(kDefault), std::end(kDefault));
+      } else {
+        want_.push_back(s);
+      }
     }
   }
-  auto wanted = [&](const char* name) {
-    if (everything) return true;
-    for (auto& s : want)
+  bool operator()(const char* name) const {
+    if (everything_) return true;
+    for (auto& s : want_)
       if (s == name) return true;
     return false;
-  };
-  InfoWriter w;
-  if (ctx.server->loading()) {
-    // The keyspaces belong to the loading thread: only what does not read them.
-    if (wanted("server")) Server_(w, ctx);
-    if (wanted("persistence")) PersistenceSection(w, ctx);
-    return ctx.rb.Verbatim(w.str());
   }
+
+ private:
+  std::vector<std::string> want_;
+  bool everything_ = false;
+};
+
+}  // namespace
+
+void InfoWhileLoading(CommandContext& ctx) {
+  Wanted wanted(ctx);
+  InfoWriter w;
+  if (wanted("server")) Server_(w, ctx);
+  if (wanted("persistence")) PersistenceSection(w, ctx, true);
+  ctx.rb.Verbatim(w.str());
+}
+
+namespace {
+
+void Info(CommandContext& ctx) {
+  Wanted wanted(ctx);
+  InfoWriter w;
   Totals t = Aggregate(*ctx.server);
   if (wanted("server")) Server_(w, ctx);
   if (wanted("clients")) Clients(w, ctx, t);
   if (wanted("memory")) Memory(w, ctx);
-  if (wanted("persistence")) PersistenceSection(w, ctx);
+  if (wanted("persistence")) PersistenceSection(w, ctx, false);
   if (wanted("stats")) Stats(w, t);
   if (wanted("replication")) Replication(w, ctx);
   if (wanted("cpu")) Cpu(w);

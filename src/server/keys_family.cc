@@ -115,11 +115,12 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
 void Rename(CommandContext& ctx) { RenameGeneric(ctx, false); }
 void RenameNx(CommandContext& ctx) { RenameGeneric(ctx, true); }
 
-// COPY ... DB n writes its destination in database n.
-void CopyLogKeys(ArgList args, int, std::vector<std::pair<int, int>>* out) {
+// COPY writes only its destination, in database n with DB n.
+void CopyLogKeys(ArgList args, int db, std::vector<std::pair<int, int>>* keys) {
   for (size_t j = 3; j + 1 < args.size(); ++j)
     if (EqualsIgnoreCase(args[j], "db"))
-      if (auto n = ParseInt64(args[j + 1])) out->emplace_back(static_cast<int>(*n), 2);
+      if (auto n = ParseInt64(args[j + 1])) db = static_cast<int>(*n);
+  *keys = {{db, 2}};
 }
 
 void Copy(CommandContext& ctx) {

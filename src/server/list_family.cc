@@ -491,6 +491,8 @@ ListMoveResult ListMoveReply(CommandContext& ctx, const std::string& src, const 
     return l.empty();
   });
   if (now_empty) sdb.Delete(src);
+  ctx.Propagate(std::vector<std::vector<std::string>>{{from_left ? "LPOP" : "RPOP", src},
+                                                      {to_left ? "LPUSH" : "RPUSH", dst, v}});
   Db& ddb = ctx.DbFor(dst);
   de = ddb.Find(dst, ctx.now_ms);
   if (de) {

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -38,7 +39,8 @@ bool EndsWith(const std::string& s, std::string_view suffix) {
 
 }  // namespace
 
-Persistence::Persistence(Server* server) : server_(server) {
+Persistence::Persistence(Server* server)
+    : server_(server), next_txid_(static_cast<uint64_t>(NowUs())) {
   bio_ = std::thread([this] {
     std::unique_lock<std::mutex> lock(bio_mu_);
     for (;;) {
@@ -113,53 +115,92 @@ std::string Persistence::DiskError() const {
          "the RDB error.";
 }
 
+void Persistence::LogParts(Shard& exec, const std::vector<std::vector<std::string>>& parts, int db,
+                           int64_t now_ms) {
+  Server& s = *server_;
+  std::vector<int> shards;  // the shard of each part's (one) key
+  for (auto& p : parts) {
+    const CommandSpec* spec = Registry().Find(p[0]);
+    std::vector<int> pos =
+        spec ? spec->KeyPositions(ArgList(const_cast<std::string*>(p.data()), p.size()))
+             : std::vector<int>{};
+    shards.push_back(pos.empty() ? exec.index() : s.ShardOf(p[pos[0]]));
+  }
+  std::vector<int> uniq = shards;
+  std::sort(uniq.begin(), uniq.end());
+  uniq.erase(std::unique(uniq.begin(), uniq.end()), uniq.end());
+  uint64_t txid = next_txid_++;
+  for (int sh : uniq) {
+    ShardPersistence& log = s.shard(sh).persistence();
+    if (uniq.size() > 1)
+      log.LogTxn(txid, uniq.size(), std::count(shards.begin(), shards.end(), sh), now_ms);
+    for (size_t i = 0; i < parts.size(); ++i)
+      if (shards[i] == sh)
+        log.LogCommand(db, now_ms,
+                       ArgList(const_cast<std::string*>(parts[i].data()), parts[i].size()));
+  }
+  if (uniq.size() > 1) FlushShards(uniq);
+}
+
 void Persistence::AfterCommand(Shard& exec, const CommandSpec* spec, ArgList args, int db,
-                               int64_t now_ms, const std::vector<std::string>* rewritten) {
+                               int64_t now_ms) {
   Server& s = *server_;
   int n = s.num_shards();
-  switch (spec->log_as) {
-    case LogAs::kFlushDb:
-    case LogAs::kFlushAll:
-      for (int i = 0; i < n; ++i)
-        s.shard(i).persistence().LogFlush(spec->log_as == LogAs::kFlushAll ? -1 : db, now_ms);
-      break;
-    case LogAs::kSwapDb: {
-      auto a = ParseInt64(args[1]), b = ParseInt64(args[2]);
-      if (!a || !b) return;
-      for (int i = 0; i < n; ++i)
-        s.shard(i).persistence().LogSwapDb(static_cast<int>(*a), static_cast<int>(*b), now_ms);
-      break;
+  if (spec->log_as != LogAs::kCommand) {
+    // FLUSHDB / FLUSHALL / SWAPDB: every shard records what happens to its own slots, as one
+    // transaction over all the logs.
+    int a = db, b = 0;
+    if (spec->log_as == LogAs::kSwapDb) {
+      auto x = ParseInt64(args[1]), y = ParseInt64(args[2]);
+      if (!x || !y) return;
+      a = static_cast<int>(*x);
+      b = static_cast<int>(*y);
     }
-    case LogAs::kCommand: {
-      std::vector<int> pos = spec->KeyPositions(args);
-      int home = pos.empty() ? exec.index() : s.ShardOf(args[pos[0]]);
-      bool one = n == 1 || spec->route == Route::kKeys;
-      for (size_t i = 1; one && i < pos.size(); ++i) one = s.ShardOf(args[pos[i]]) == home;
-      if (one && spec->route != Route::kAll) {
-        ShardPersistence& p = s.shard(home).persistence();
-        if (rewritten)
-          p.LogCommand(db, now_ms,
-                       ArgList(const_cast<std::string*>(rewritten->data()), rewritten->size()));
-        else
-          p.LogCommand(db, now_ms, args);
-        return;
-      }
-      // Several shards (or a command that reads other shards' keys): each key's resulting
-      // state goes to its own shard's log.
-      std::vector<std::pair<int, int>> keys;
-      for (int p : pos) keys.emplace_back(db, p);
-      if (spec->log_keys_fn) spec->log_keys_fn(args, db, &keys);
-      for (auto& [d, p] : keys)
-        s.shard(s.ShardOf(args[p])).persistence().LogKey(d, now_ms, args[p]);
-      break;
+    uint64_t txid = next_txid_++;
+    std::vector<int> all = s.AllShards();
+    for (int i : all) {
+      ShardPersistence& p = s.shard(i).persistence();
+      if (n > 1) p.LogTxn(txid, static_cast<uint64_t>(n), 1, now_ms);
+      if (spec->log_as == LogAs::kSwapDb)
+        p.LogSwapDb(a, b, now_ms);
+      else
+        p.LogFlush(spec->log_as == LogAs::kFlushAll ? -1 : db, now_ms);
     }
+    if (n > 1) FlushShards(all);
+    return;
   }
-  // Other shards' logs hold records a reply depends on: with appendfsync always they are made
-  // durable now, while those shards are parked.
-  if (fsync_policy_ == kAlways)
-    for (int i = 0; i < n; ++i)
-      if (&s.shard(i) != &exec && s.shard(i).persistence().holding())
-        s.shard(i).persistence().FlushNow(true);
+  std::vector<int> pos = spec->KeyPositions(args);
+  int home = pos.empty() ? exec.index() : s.ShardOf(args[pos[0]]);
+  bool one = spec->route != Route::kAll;
+  for (size_t i = 1; one && i < pos.size(); ++i) one = s.ShardOf(args[pos[i]]) == home;
+  if (one) return s.shard(home).persistence().LogCommand(db, now_ms, args);
+  // Keys of several shards (or a command that reads other shards' keys, SORT): each key's
+  // resulting state goes to its own shard's log, all parts as one transaction.
+  std::vector<std::pair<int, int>> keys;
+  for (int p : pos) keys.emplace_back(db, p);
+  if (spec->log_keys_fn) spec->log_keys_fn(args, db, &keys);
+  std::vector<int> shards;
+  for (auto& [d, p] : keys) shards.push_back(s.ShardOf(args[p]));
+  std::sort(shards.begin(), shards.end());
+  shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
+  uint64_t txid = next_txid_++;
+  for (int sh : shards) {
+    uint64_t count = 0;
+    for (auto& [d, p] : keys) count += s.ShardOf(args[p]) == sh;
+    ShardPersistence& log = s.shard(sh).persistence();
+    if (shards.size() > 1) log.LogTxn(txid, shards.size(), count, now_ms);
+    for (auto& [d, p] : keys)
+      if (s.ShardOf(args[p]) == sh) log.LogKey(d, now_ms, args[p]);
+  }
+  FlushShards(shards);
+}
+
+void Persistence::FlushShards(const std::vector<int>& shards) {
+  bool sync = fsync_policy_ == kAlways;
+  for (int i : shards) {
+    ShardPersistence& p = server_->shard(i).persistence();
+    if (p.holding()) p.FlushNow(sync);
+  }
 }
 
 std::string Persistence::HeadFor(bool aof_base) const {
@@ -212,15 +253,14 @@ std::string Persistence::StartSnapshot(Job job, bool wait) {
   int n = server_->num_shards();
   auto writer = std::make_shared<SnapshotWriter>(path, HeadFor(job == Job::kRewrite), n);
   uint64_t dirty = TotalDirty();
-  auto result = std::make_shared<std::atomic<int>>(0);
-  int rc = writer->Start([this, wait, job, now, dirty, gen, result](int rc) {
-    if (wait) {
-      result->store(rc);
-      return;
-    }
-    server_->shard(0).loop().Post([this, job, rc, now, dirty, gen] {
+  // The writer tells shard 0 when the file is done; a snapshot finished meanwhile from a
+  // command thread (SAVE, SHUTDOWN) is not finished twice.
+  SnapshotWriter* w = writer.get();
+  int rc = writer->Start([this, wait, w](int) {
+    if (wait) return;
+    server_->shard(0).loop().Post([this, w] {
       std::lock_guard<std::mutex> lock(mu_);
-      SnapshotDone(job, rc, now, dirty, gen);
+      if (writer_.get() == w) FinishJob();
     });
   });
   if (rc != 0) {
@@ -239,38 +279,47 @@ std::string Persistence::StartSnapshot(Job job, bool wait) {
   job_ = job;
   writer_ = writer;
   job_started_ms_ = now;
+  job_dirty_ = dirty;
+  job_gen_ = gen;
   bool compress = server_->config().rdbcompression;
   for (int i = 0; i < n; ++i) server_->shard(i).persistence().BeginSnapshot(writer, compress);
   LOG_NOTICE("%s started (fork-less, %d shards)",
              job == Job::kRdb ? "Background saving" : "Background append only file rewriting", n);
   if (!wait) return "";
   // SAVE / shutdown: every shard is parked (or stopped); walk them all from here.
-  for (bool all = false; !all;) {
-    all = true;
-    for (int i = 0; i < n; ++i) all &= server_->shard(i).persistence().Step(INT64_MAX);
-    if (!all && writer->queued_bytes() > 0) usleep(500);
-  }
-  writer->Join();
-  SnapshotDone(job, result->load(), now, dirty, gen);
+  WalkToEnd();
+  FinishJob();
   return (job == Job::kRdb ? last_bgsave_ok_ : last_rewrite_ok_) ? "" : "ERR";
 }
 
-void Persistence::SnapshotDone(Job job, int rc, int64_t started_ms, uint64_t dirty_at_start,
-                               uint64_t gen) {
-  if (writer_) writer_->Join();
-  std::string path = writer_ ? writer_->final_path() : "";
+void Persistence::WalkToEnd() {
+  int n = server_->num_shards();
+  for (bool all = false; !all;) {
+    all = true;
+    for (int i = 0; i < n; ++i) all &= server_->shard(i).persistence().Step(INT64_MAX);
+    if (!all) usleep(500);  // the writer catches up
+  }
+}
+
+void Persistence::FinishJob() {
+  writer_->Join();
+  std::string path = writer_->final_path();
+  int rc = writer_->result();
   writer_.reset();
+  Job job = job_;
   job_ = Job::kNone;
+  int64_t started_ms = job_started_ms_;
+  uint64_t dirty_at_start = job_dirty_, gen = job_gen_;
   int64_t now = NowMs();
   if (job == Job::kRdb) {
     last_bgsave_time_s_ = (now - started_ms) / 1000;
     last_bgsave_try_ms_ = now;
     last_bgsave_ok_ = rc == 0;
     last_bgsave_errno_ = rc;
+    ++rdb_saves_;  // attempts, as Redis counts them
     if (rc == 0) {
       lastsave_s_.store(now / 1000);
       dirty_at_save_ = dirty_at_start;
-      ++rdb_saves_;
       LOG_NOTICE("Background saving terminated with success");
     } else {
       LOG_WARNING("Background saving error: %s", strerror(rc));
@@ -311,21 +360,19 @@ int Persistence::RotateLogs(uint64_t gen) {
       if (int rc = p.FlushNow(true)) return rc;
     }
   }
+  // Every new file first; only when all exist do the shards switch. On failure the new files
+  // go and every shard keeps logging to the generation the manifest still covers.
+  std::vector<ShardLog> fresh(static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) {
     ShardPersistence& p = server_->shard(i).persistence();
-    p.CloseLog();
-    if (int rc = p.OpenLog(aof_dir(), server_->config().appendfilename, gen, n)) {
-      // Keep logging somewhere: the shards that did not switch stay on the old generation's
-      // files, which the manifest still covers.
-      for (int j = 0; j < i; ++j) server_->shard(j).persistence().CloseLog();
-      for (int j = 0; j <= i; ++j)
-        server_->shard(j).persistence().OpenLog(aof_dir(), server_->config().appendfilename, gen_,
-                                                n);
+    if (int rc = p.OpenLog(aof_dir(), server_->config().appendfilename, gen, n, &fresh[i])) {
+      for (int j = 0; j < i; ++j) unlink(fresh[j].path().c_str());
       return rc;
     }
   }
+  for (int i = 0; i < n; ++i) server_->shard(i).persistence().InstallLog(fresh[i]);
   gen_ = gen;
-  return 0;
+  return 0;  // (the old files close as `fresh` goes)
 }
 
 int Persistence::WriteManifest(const std::string& base, uint64_t first_gen) {
@@ -362,8 +409,12 @@ std::string Persistence::Bgsave(bool schedule) {
   return err.empty() ? "+Background saving started" : err;
 }
 
-std::string Persistence::SaveNow() {
+std::string Persistence::SaveNow(bool finish_running) {
   std::lock_guard<std::mutex> lock(mu_);
+  if (job_ != Job::kNone && finish_running) {
+    WalkToEnd();
+    FinishJob();
+  }
   if (job_ != Job::kNone) return "ERR Background save already in progress";
   std::string err = StartSnapshot(Job::kRdb, true);
   return err.empty() ? "" : "ERR";
@@ -398,6 +449,10 @@ std::string Persistence::ApplyConfig() {
     }
     aof_on_.store(false);
     rewrite_scheduled_ = false;
+    // The log stops here: its files no longer describe the data. Without a manifest, turning
+    // it on again starts from a new base instead of replaying stale logs under new ones.
+    unlink((aof_dir() + "/" + server_->config().appendfilename + ".manifest").c_str());
+    SyncParentDir(aof_dir() + "/x");
     return "";
   }
   // Turning the log on: new logs from now, and a base holding everything before them.
@@ -460,26 +515,13 @@ void Persistence::Cron(int64_t now_ms) {
   });
 }
 
-void Persistence::Shutdown(bool save) {
+void Persistence::Shutdown() {
   std::lock_guard<std::mutex> lock(mu_);
   int n = server_->num_shards();
   if (writer_) {
     // A background snapshot still running: finish it from here (nothing else runs now).
-    for (bool all = false; !all;) {
-      all = true;
-      for (int i = 0; i < n; ++i) all &= server_->shard(i).persistence().Step(INT64_MAX);
-      if (!all) usleep(500);
-    }
-    writer_->Join();
-    writer_.reset();
-    job_ = Job::kNone;
-  }
-  if (save) {
-    LOG_NOTICE("Saving the final RDB snapshot before exiting.");
-    if (StartSnapshot(Job::kRdb, true).empty())
-      LOG_NOTICE("DB saved on disk");
-    else
-      LOG_WARNING("Error trying to save the DB, can't exit.");
+    WalkToEnd();
+    FinishJob();
   }
   for (int i = 0; i < n; ++i) {
     ShardPersistence& p = server_->shard(i).persistence();
@@ -487,7 +529,7 @@ void Persistence::Shutdown(bool save) {
   }
 }
 
-std::vector<std::pair<std::string, std::string>> Persistence::Info() {
+std::vector<std::pair<std::string, std::string>> Persistence::Info(bool loading) {
   std::vector<std::pair<std::string, std::string>> f;
   auto add = [&](const char* k, auto v) {
     if constexpr (std::is_convertible_v<decltype(v), std::string>)
@@ -496,7 +538,7 @@ std::vector<std::pair<std::string, std::string>> Persistence::Info() {
       f.emplace_back(k, std::to_string(v));
   };
   int64_t now = NowMs();
-  if (server_->loading()) {
+  if (loading) {
     // Only the progress counters: everything else belongs to the loading thread.
     uint64_t total = loading_total_bytes_.load(), done = loading_done_bytes_.load();
     int64_t elapsed = now / 1000 - loading_start_s_.load();

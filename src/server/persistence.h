@@ -31,6 +31,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -62,6 +63,10 @@ class ShardPersistence : public KeyspaceObserver {
   void LogKey(int db, int64_t now_ms, std::string_view key);
   void LogFlush(int db, int64_t now_ms);
   void LogSwapDb(int a, int b, int64_t now_ms);
+  // Opens this shard's part of a write over several shards: the next `count` records.
+  void LogTxn(uint64_t txid, uint64_t parts, uint64_t count, int64_t now_ms);
+  // Records appended so far (a mark for AfterSync).
+  uint64_t appended() const { return appended_; }
 
   // KeyspaceObserver
   void Capture(int db, const Entry& e) override;
@@ -78,31 +83,39 @@ class ShardPersistence : public KeyspaceObserver {
   // appendfsync is always), then the replies held for it released. Returns true when
   // replies may be written now (false: the log could not be made durable yet).
   bool BeforeSleep();
-  // Runs `fn` once this shard's log holds nothing unsynced that a reply could depend on
-  // (appendfsync always); at once otherwise.
-  void AfterSync(std::function<void()> fn);
-  // appendfsync always and records not yet durable.
+  // Runs `fn` (which sends a reply) at once, or, when records were appended since `mark`
+  // and are not yet written (fsynced with appendfsync always), once they are: a reply never
+  // leaves before the log holds what it acknowledges.
+  void AfterSync(std::function<void()> fn, uint64_t mark);
+  // Records not yet written (or, with appendfsync always, not yet fsynced).
   bool holding() const;
   // Writes and fsyncs now (parked shards, shutdown, rotation). 0 or an errno.
   int FlushNow(bool sync);
   // everysec: a background fsync when a second has passed (from the shard's cron).
   void Cron(int64_t now_ms);
 
-  // Opens generation `gen`'s file for this shard. 0 or an errno.
-  int OpenLog(const std::string& dir, const std::string& prefix, uint64_t gen, int shards);
+  // Creates generation `gen`'s file for this shard in `into` (0 or an errno); InstallLog then
+  // makes it the shard's log (the old one ends up in `log`).
+  int OpenLog(const std::string& dir, const std::string& prefix, uint64_t gen, int shards,
+              ShardLog* into);
+  void InstallLog(ShardLog& log);
   void CloseLog();
   int write_error() const { return write_error_; }
 
  private:
   void PushChunk();
   void SetError(int err);
+  void ClearError();
 
   Server* server_;
   Shard* shard_;
   uint16_t slot_lo_ = 0, slot_hi_ = 0;
   ShardLog log_;
   int write_error_ = 0;  // errno of the last failed write or fsync, 0 when fine
-  std::atomic<int> bg_error_{0};
+  uint64_t appended_ = 0;
+  // The last background fsync: -1 none reported, 0 ok, else its errno.
+  std::atomic<int> bg_result_{-1};
+  bool fsync_failed_ = false;
   int64_t last_fsync_ms_ = 0;
   std::vector<std::function<void()>> deferred_;
   // snapshot
@@ -125,15 +138,23 @@ class Persistence {
   bool Load(std::string* err);
   // Whether Load will read a file (a snapshot or a log's manifest exists).
   bool HasDataToLoad() const;
-  // After the shard threads stopped: a last snapshot when `save`, logs flushed and fsynced.
-  void Shutdown(bool save);
+  // After the shard threads stopped: a snapshot still running is finished, logs flushed and
+  // fsynced. (The final snapshot is SHUTDOWN's, or Server::Run's on SIGTERM.)
+  void Shutdown();
 
   // Logs what command `spec` did, when it changed something. `exec` ran it; `multi` when it
   // ran atomically over several shards. Only from Dispatcher::Execute.
-  void AfterCommand(Shard& exec, const CommandSpec* spec, ArgList args, int db, int64_t now_ms,
-                    const std::vector<std::string>* rewritten);
+  void AfterCommand(Shard& exec, const CommandSpec* spec, ArgList args, int db, int64_t now_ms);
+  // Logs a command's rewritten form (CommandContext::Propagate): one-key commands, each in its
+  // key's shard log, as one transaction when they span shards.
+  void LogParts(Shard& exec, const std::vector<std::vector<std::string>>& parts, int db,
+                int64_t now_ms);
   bool aof_on() const { return aof_on_.load(std::memory_order_relaxed); }
   int fsync_policy() const { return fsync_policy_; }  // kAlways / kEverysec / kNo
+  // Writes (and with appendfsync always fsyncs) the logs of `shards`, which the caller owns
+  // (its own, or parked ones): a multi-shard write is whole in every log before anything
+  // else can see it.
+  void FlushShards(const std::vector<int>& shards);
   static constexpr int kAlways = 0, kEverysec = 1, kNo = 2;
 
   // Why writes are refused now (Redis's -MISCONF texts), or "".
@@ -142,7 +163,8 @@ class Persistence {
 
   // Commands; every shard is parked (Route::kAll) unless noted. "" or an error reply.
   std::string Bgsave(bool schedule);
-  std::string SaveNow();
+  // SAVE. `finish_running` (shutdown): a background snapshot in progress is completed first.
+  std::string SaveNow(bool finish_running = false);
   std::string Bgrewriteaof();
   int64_t lastsave_s() const { return lastsave_s_.load(); }
   // CONFIG SET appendonly / appendfsync / save (parked).
@@ -152,7 +174,8 @@ class Persistence {
   void Cron(int64_t now_ms);
 
   // INFO persistence fields.
-  std::vector<std::pair<std::string, std::string>> Info();
+  // `loading`: only the loading progress (start-up recovery owns everything else).
+  std::vector<std::pair<std::string, std::string>> Info(bool loading);
 
   // For tests and INFO: the files in use.
   std::string rdb_path() const;
@@ -162,7 +185,10 @@ class Persistence {
   enum class Job { kNone, kRdb, kRewrite };
   // Starts a snapshot (parked). "" or error text.
   std::string StartSnapshot(Job job, bool wait);
-  void SnapshotDone(Job job, int rc, int64_t started_ms, uint64_t dirty_at_start, uint64_t gen);
+  // Steps every shard's part of the running snapshot to its end (shards parked or stopped).
+  void WalkToEnd();
+  // The running snapshot's file is complete (or failed): records the outcome.
+  void FinishJob();
   // `aof_base`: the log's base (must exist; keys already expired are kept for the replay).
   bool LoadRdb(const std::string& path, bool aof_base, std::string* err);
   bool LoadAof(std::string* err);
@@ -187,6 +213,7 @@ class Persistence {
   Job job_ = Job::kNone;
   std::shared_ptr<SnapshotWriter> writer_;
   int64_t job_started_ms_ = 0;
+  uint64_t job_dirty_ = 0, job_gen_ = 0;
   bool rewrite_scheduled_ = false;
   bool bgsave_scheduled_ = false;
   bool cron_posted_ = false;
@@ -206,6 +233,7 @@ class Persistence {
   std::string base_name_;
   uint64_t base_size_ = 0;
   uint64_t loaded_keys_ = 0, loaded_expired_ = 0;
+  std::unordered_map<uint64_t, uint64_t> txn_parts_;  // recovery: complete parts per txid
   // Start-up loading progress (INFO reads them from other threads while Load runs).
   std::atomic<int64_t> loading_start_s_{0};
   std::atomic<uint64_t> loading_total_bytes_{0}, loading_done_bytes_{0};
@@ -213,6 +241,7 @@ class Persistence {
   std::atomic<bool> denied_{false};
   std::atomic<int> aof_error_shards_{0};  // shards whose log cannot be written now
   std::atomic<int> aof_errno_{0};
+  std::atomic<uint64_t> next_txid_;
 
   friend class ShardPersistence;
   // The background fsync thread (everysec).

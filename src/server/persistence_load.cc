@@ -58,6 +58,7 @@ class Replayer {
   bool Apply(const wal::Record& r, std::string* err) {
     switch (r.type) {
       case wal::Type::kHeader:
+      case wal::Type::kTxn:  // (ReplayLog handles transactions)
         return true;
       case wal::Type::kCommand:
         return Command(r, err);
@@ -165,6 +166,25 @@ class Replayer {
   Server* server_;
 };
 
+// How many complete parts each multi-shard transaction has in `paths` (wal::Type::kTxn).
+std::unordered_map<uint64_t, uint64_t> CountTxnParts(const std::vector<std::string>& paths) {
+  std::unordered_map<uint64_t, uint64_t> parts;
+  for (const std::string& path : paths) {
+    wal::Reader rd;
+    std::string err;
+    if (!rd.Open(path, &err)) continue;
+    wal::Record r;
+    while (rd.Next(&r) == wal::Reader::Status::kRecord) {
+      if (r.type != wal::Type::kTxn) continue;
+      uint64_t txid = r.txid, left = r.count;
+      while (left > 0 && rd.Next(&r) == wal::Reader::Status::kRecord) --left;
+      if (left > 0) break;  // the part is cut off: the file ends here
+      ++parts[txid];
+    }
+  }
+  return parts;
+}
+
 struct LogFile {
   uint64_t gen;
   int shard;
@@ -235,6 +255,11 @@ bool Persistence::Load(std::string* err) {
     }
     aof_on_.store(true);
   }
+  // Every shard's memory numbers as loaded, before any cron splits maxmemory by them: stale
+  // (empty) numbers would make the split take the loaded keys for non-key memory and evict.
+  server_->ApplyMemoryConfig();
+  // What was loaded is on disk: no change since the last save.
+  dirty_at_save_ = TotalDirty();
   UpdateDenied();
   return true;
 }
@@ -265,13 +290,30 @@ bool Persistence::LoadRdb(const std::string& path, bool aof_base, std::string* e
     Shard& shard = server_->shard(server_->ShardOf(k.key));
     SetCurrentShard(&shard);
     Db& db = shard.db(k.db);
-    db.Delete(k.key);
+    if (db.Find(k.key, INT64_MIN)) {
+      if (key_err.empty())
+        key_err = "duplicate key '" + k.key + "' in database " + std::to_string(k.db);
+      return;
+    }
     Db::Detached d;
     d.value = std::move(k.value);
     d.expire_ms = k.expire_ms;
-    d.clock = shard.keyspace().NewClock(now);
+    // The file's IDLE / FREQ, when the policy uses them (as Redis's load).
+    d.clock = rdb::AccessClock(shard.keyspace().eviction(), k.idle_s, k.freq, now)
+                  .value_or(shard.keyspace().NewClock(now));
     db.Put(k.key, std::move(d));
     ++loaded_keys_;
+  };
+  // RESIZEDB: size each shard's table once instead of splitting segments all along (a key
+  // takes at least 3 bytes of the file: a hint beyond that is not believed).
+  struct stat fst;
+  uint64_t max_keys = stat(path.c_str(), &fst) == 0 ? static_cast<uint64_t>(fst.st_size) / 3 : 0;
+  cb.resize_db = [&](int db, uint64_t keys, uint64_t) {
+    if (db < 0 || db >= dbs) return;
+    keys = std::min(keys, max_keys);
+    uint64_t per_shard = keys / static_cast<uint64_t>(server_->num_shards()) + 1;
+    for (int i = 0; i < server_->num_shards(); ++i)
+      server_->shard(i).db(db).Reserve(per_shard + per_shard / 16);
   };
   cb.progress = [&](uint64_t bytes) { loading_done_bytes_.store(loading_base_bytes_ + bytes); };
   struct stat st;
@@ -331,6 +373,9 @@ bool Persistence::LoadAof(std::string* err) {
     closedir(d);
   }
   std::sort(logs.begin(), logs.end());
+  std::vector<std::string> paths;
+  for (const LogFile& f : logs) paths.push_back(f.path);
+  txn_parts_ = CountTxnParts(paths);
   uint64_t total = loading_base_bytes_;
   for (const LogFile& f : logs) {
     struct stat fst;
@@ -351,9 +396,24 @@ bool Persistence::ReplayLog(const std::string& path, std::string* err) {
   if (!rd.Open(path, err)) return false;
   Replayer replay(server_);
   wal::Record r;
-  uint64_t n = 0;
+  uint64_t n = 0, skip = 0;
   for (;;) {
     wal::Reader::Status st = rd.Next(&r);
+    if (st == wal::Reader::Status::kRecord && skip > 0) {
+      --skip;  // part of a multi-shard write that did not reach every log
+      continue;
+    }
+    if (st == wal::Reader::Status::kRecord && r.type == wal::Type::kTxn) {
+      if (txn_parts_[r.txid] < r.parts) {
+        LOG_WARNING(
+            "%s: a write over %llu shards at offset %llu is incomplete in the other "
+            "logs (the crash cut it): not applied",
+            path.c_str(), static_cast<unsigned long long>(r.parts),
+            static_cast<unsigned long long>(rd.offset()));
+        skip = r.count;
+      }
+      continue;
+    }
     if (st == wal::Reader::Status::kRecord) {
       std::string why;
       if (!replay.Apply(r, &why)) {
@@ -365,6 +425,11 @@ bool Persistence::ReplayLog(const std::string& path, std::string* err) {
       continue;
     }
     if (st == wal::Reader::Status::kEnd) break;
+    if (st == wal::Reader::Status::kIoError) {
+      *err = "Can't read the log " + path + " at offset " + std::to_string(rd.offset()) + ": " +
+             rd.error();
+      return false;
+    }
     bool torn = st == wal::Reader::Status::kTorn;
     std::string what = torn ? "ends with a torn record (a write cut short by a crash)"
                             : "has a corrupt record (" + rd.error() + ")";

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <condition_variable>
+#include <future>
 #include <random>
 
 #include "base/clock.h"
@@ -203,6 +204,11 @@ int Server::Run() {
   }
   // The shards serve connections while the data loads: they answer -LOADING (and INFO shows
   // the progress) but leave the keyspaces to this thread until it is done.
+  // `dir` is reported absolute, as Redis's (it chdir()s there).
+  if (char* abs = realpath(config_.dir.c_str(), nullptr)) {
+    config_.dir = abs;
+    free(abs);
+  }
   // With nothing to load, nobody needs to see -LOADING: start serving after.
   bool early = persistence_->HasDataToLoad();
   loading_.store(early);
@@ -222,13 +228,23 @@ int Server::Run() {
              static_cast<long long>(config_.port), num_shards(), getpid());
   LOG_NOTICE("Ready to accept connections tcp");
 
-  int sig = 0;
-  sigwait(&set, &sig);
-  LOG_NOTICE("Received %s, shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  for (;;) {
+    int sig = 0;
+    sigwait(&set, &sig);
+    if (shutdown_save_.exchange(-1) != -1) break;  // SHUTDOWN: its snapshot is taken
+    LOG_NOTICE("Received %s scheduling shutdown...", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    if (config_.save.empty()) break;
+    // With save rules a final snapshot, taken with every shard parked; when it fails the
+    // server keeps running (as Redis), so nothing is lost.
+    LOG_NOTICE("Saving the final RDB snapshot before exiting.");
+    std::promise<std::string> saved;
+    RunAtomic(AllShards(), [&] { saved.set_value(persistence_->SaveNow(true)); });
+    if (saved.get_future().get().empty()) break;
+    LOG_WARNING("Error trying to save the DB, can't exit.");
+  }
   StopShards();
   close(fd);
-  int save = shutdown_save_.load();
-  persistence_->Shutdown(save == 1 || (save == -1 && !config_.save.empty()));
+  persistence_->Shutdown();
   LOG_NOTICE("Tessera is now ready to exit, bye bye...");
   return 0;
 }

@@ -158,7 +158,7 @@ void Debug(CommandContext& ctx) {
 }
 
 void Shutdown(CommandContext& ctx) {
-  bool abort = false;
+  bool abort = false, force = false;
   int save = -1;
   for (size_t i = 1; i < ctx.argc(); ++i) {
     const std::string& a = ctx.arg(i);
@@ -168,7 +168,9 @@ void Shutdown(CommandContext& ctx) {
       save = 0;
     else if (EqualsIgnoreCase(a, "SAVE"))
       save = 1;
-    else if (!EqualsIgnoreCase(a, "NOW") && !EqualsIgnoreCase(a, "FORCE"))
+    else if (EqualsIgnoreCase(a, "FORCE"))
+      force = true;
+    else if (!EqualsIgnoreCase(a, "NOW"))
       return ctx.ReplySyntaxError();
   }
   if (abort) {
@@ -176,7 +178,17 @@ void Shutdown(CommandContext& ctx) {
     return ctx.rb.Error("ERR No shutdown in progress.");
   }
   LOG_WARNING("User requested shutdown...");
-  ctx.server->RequestShutdown(save);
+  // The final snapshot is taken here, every shard parked (Route::kAll), so that a failure can
+  // be answered and the server keep running, as Redis. (While loading: no snapshot of half
+  // the data.)
+  if (!ctx.server->loading() && (save == 1 || (save == -1 && !ctx.server->config().save.empty()))) {
+    LOG_NOTICE("Saving the final RDB snapshot before exiting.");
+    if (!ctx.server->persistence().SaveNow(true).empty() && !force) {
+      LOG_WARNING("Error trying to save the DB, can't exit.");
+      return ctx.rb.Error("ERR Errors trying to SHUTDOWN. Check logs.");
+    }
+  }
+  ctx.server->RequestShutdown(0);
   // No reply: the connection closes as the server exits.
 }
 
@@ -307,7 +319,7 @@ void RegisterServerFamily(CommandRegistry& r) {
                  "1.0.0", "Depends on subcommand."));
   r.Register(Srv("shutdown", -1,
                  kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
-                 Shutdown, Route::kLocal, {"admin", "slow", "dangerous"},
+                 Shutdown, Route::kAll, {"admin", "slow", "dangerous"},
                  "Synchronously save the dataset to disk and then shut down the server", "1.0.0",
                  "O(N)"));
 

@@ -124,6 +124,8 @@ void SMove(CommandContext& ctx) {
   DeleteIfEmpty(ctx, src, *ss);
   ctx.Dirty(src);
   if (added) ctx.Dirty(dst);
+  ctx.Propagate(
+      std::vector<std::vector<std::string>>{{"SREM", src, member}, {"SADD", dst, member}});
   ctx.rb.Integer(1);
 }
 
@@ -540,14 +542,17 @@ void RegisterSetFamily(CommandRegistry& r) {
   r.Register(SetCmd("sinterstore", -3, kW | kM, SInterStore, {"write", "slow"},
                     "Intersect multiple sets and store the resulting set in a key", "1.0.0",
                     kInterCx)
-                 .Keys(1, -1, 1));
+                 .Keys(1, -1, 1)
+                 .LogKeys(LogFirstKeyOnly));
   r.Register(SetCmd("sunionstore", -3, kW | kM, SUnionStore, {"write", "slow"},
                     "Add multiple sets and store the resulting set in a key", "1.0.0", kTotalCx)
-                 .Keys(1, -1, 1));
+                 .Keys(1, -1, 1)
+                 .LogKeys(LogFirstKeyOnly));
   r.Register(SetCmd("sdiffstore", -3, kW | kM, SDiffStore, {"write", "slow"},
                     "Subtract multiple sets and store the resulting set in a key", "1.0.0",
                     kTotalCx)
-                 .Keys(1, -1, 1));
+                 .Keys(1, -1, 1)
+                 .LogKeys(LogFirstKeyOnly));
   r.Register(SetCmd("sscan", -3, kR, SScan, {"read", "slow"}, "Incrementally iterate Set elements",
                     "2.8.0",
                     "O(1) for every call. O(N) for a complete iteration, including enough command "

@@ -139,16 +139,24 @@ void Shard::BeforeSleep() {
   // Serve clients blocked on keys that became ready, time out the expired ones, and wake up
   // in time for the next deadline.
   loop_.WakeAt(blocking_.Run(MonotonicMs()));
-  // Snapshot slice and group commit: with appendfsync always, no reply of this iteration
-  // leaves before the log records it depends on are durable; they wait for a later
-  // iteration when the log cannot be written now.
-  // (Closed connections stay in the graveyard meanwhile: pending_writes_ points to them.)
-  if (!server_->loading() && !persistence_->BeforeSleep()) return;
+  // Snapshot slice and group commit: the log is written (fsynced with appendfsync always)
+  // before any reply that acknowledges its records leaves. When it cannot be (a full disk),
+  // those replies wait for a later iteration; other clients' replies go.
+  bool synced = server_->loading() || persistence_->BeforeSleep();
   // Flushing can schedule nothing new (it only writes), but may close and bury connections;
   // graveyard entries stay alive until after the loop, so the pointers here remain valid.
-  for (size_t i = 0; i < pending_writes_.size(); ++i) pending_writes_[i]->FlushScheduled();
-  pending_writes_.clear();
-  graveyard_.clear();
+  std::vector<Connection*> held;
+  for (Connection* c : pending_writes_) {
+    if (!synced && c->awaiting_sync()) {
+      held.push_back(c);
+      continue;
+    }
+    c->clear_awaiting_sync();
+    c->FlushScheduled();
+  }
+  pending_writes_.swap(held);
+  // (A held connection may be closed: keep the graveyard until it is flushed.)
+  if (pending_writes_.empty()) graveyard_.clear();
 }
 
 size_t Shard::blocked_clients() const {

@@ -59,7 +59,7 @@ int WriteFileAtomic(const std::string& path, const std::string& data) {
 
 int ShardLog::Create(const std::string& path, const wal::Record& header) {
   Close();
-  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_APPEND | O_CLOEXEC, 0644);
+  int fd = open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_APPEND | O_CLOEXEC, 0644);
   if (fd < 0) return errno;
   std::string head(wal::kMagic);
   wal::AppendRecord(&head, header);
@@ -74,8 +74,22 @@ int ShardLog::Create(const std::string& path, const wal::Record& header) {
   path_ = path;
   file_ = std::make_shared<FdHolder>(fd);
   size_ = head.size();
+  synced_size_ = head.size();
   unsynced_ = false;
+  kept_ = 0;
   return 0;
+}
+
+void ShardLog::Swap(ShardLog& o) {
+  path_.swap(o.path_);
+  file_.swap(o.file_);
+  buf_.swap(o.buf_);
+  uint64_t s = size_.load();
+  size_.store(o.size_.load());
+  o.size_.store(s);
+  std::swap(unsynced_, o.unsynced_);
+  std::swap(kept_, o.kept_);
+  std::swap(synced_size_, o.synced_size_);
 }
 
 void ShardLog::Close() {
@@ -83,26 +97,46 @@ void ShardLog::Close() {
   path_.clear();
   buf_.clear();
   size_ = 0;
+  synced_size_ = 0;
+  kept_ = 0;
   unsynced_ = false;
 }
 
-int ShardLog::Write() {
-  if (buf_.empty() || !file_) return 0;
-  int rc = WriteAll(file_->fd(), buf_.data(), buf_.size(), size_);
+int ShardLog::Write(bool keep_until_synced) {
+  if (buf_.size() == kept_ || !file_) return 0;
+  int rc = WriteAll(file_->fd(), buf_.data() + kept_, buf_.size() - kept_, size_);
   if (rc != 0) return rc;
-  size_ += buf_.size();
+  size_ += buf_.size() - kept_;
   unsynced_ = true;
-  if (buf_.capacity() > (4 << 20))
+  if (keep_until_synced) {
+    kept_ = buf_.size();
+  } else if (buf_.capacity() > (4 << 20)) {
     std::string().swap(buf_);
-  else
+  } else {
     buf_.clear();
+  }
   return 0;
 }
 
 int ShardLog::Sync() {
   if (!file_ || !unsynced_) return 0;
-  if (fdatasync(file_->fd()) != 0) return errno;
+  if (fdatasync(file_->fd()) != 0) {
+    int err = errno;
+    // After a failed fsync the kernel may have dropped those pages: cut the file back to
+    // what is known durable; the kept bytes are written again by the next Write().
+    if (kept_ > 0 && ftruncate(file_->fd(), static_cast<off_t>(synced_size_)) == 0) {
+      size_ = synced_size_;
+      kept_ = 0;
+      unsynced_ = false;
+    }
+    return err;
+  }
   unsynced_ = false;
+  synced_size_ = size_.load();
+  if (kept_ > 0) {
+    buf_.erase(0, kept_);
+    kept_ = 0;
+  }
   return 0;
 }
 

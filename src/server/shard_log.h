@@ -32,9 +32,11 @@ class ShardLog {
   ShardLog(const ShardLog&) = delete;
   ShardLog& operator=(const ShardLog&) = delete;
 
-  // Creates `path` holding the magic and `header`, fsynced together with its directory.
-  // Returns 0 or an errno.
+  // Creates `path` (which must not exist) holding the magic and `header`, fsynced together
+  // with its directory. Returns 0 or an errno.
   int Create(const std::string& path, const wal::Record& header);
+  // Exchanges files (and buffers) with `o`: a rotation prepares every new file first.
+  void Swap(ShardLog& o);
   bool is_open() const { return file_ != nullptr; }
   const std::string& path() const { return path_; }
   std::shared_ptr<FdHolder> file() const { return file_; }
@@ -42,15 +44,18 @@ class ShardLog {
   void Close();
 
   std::string& buffer() { return buf_; }
-  bool has_buffered() const { return !buf_.empty(); }
+  bool has_buffered() const { return buf_.size() > kept_; }
   // Written to the kernel since the last Sync().
   bool unsynced() const { return unsynced_; }
-  uint64_t size() const { return size_; }
+  // Other threads read it (cron, INFO): relaxed.
+  uint64_t size() const { return size_.load(std::memory_order_relaxed); }
 
   // Writes the buffer. Returns 0, or the errno of a failed write (the buffer is kept and the
-  // file cut back to its last complete size).
-  int Write();
-  // fdatasync. Returns 0 or an errno.
+  // file cut back to its last complete size). `keep_until_synced`: the written bytes stay
+  // buffered until Sync() succeeds (appendfsync always).
+  int Write(bool keep_until_synced = false);
+  // fdatasync. Returns 0 or an errno; when it fails after a Write(true), the file is cut back
+  // to its last synced size and the kept bytes are written again by the next Write().
   int Sync();
   // For a background fsync: the file was synced up to what was written before it started.
   void MarkSynced() { unsynced_ = false; }
@@ -59,7 +64,9 @@ class ShardLog {
   std::string path_;
   std::shared_ptr<FdHolder> file_;
   std::string buf_;
-  uint64_t size_ = 0;
+  std::atomic<uint64_t> size_{0};
+  uint64_t synced_size_ = 0;  // bytes known durable
+  size_t kept_ = 0;           // leading bytes of buf_ written but kept until synced
   bool unsynced_ = false;
 };
 

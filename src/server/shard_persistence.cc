@@ -22,11 +22,13 @@ constexpr size_t kMaxQueued = 16 << 20;
 ShardPersistence::ShardPersistence(Server* server, Shard* shard) : server_(server), shard_(shard) {}
 
 void ShardPersistence::LogCommand(int db, int64_t now_ms, ArgList args) {
+  ++appended_;
   wal::AppendCommand(&log_.buffer(), db, now_ms,
                      std::span<const std::string>(args.data(), args.size()));
 }
 
 void ShardPersistence::LogKey(int db, int64_t now_ms, std::string_view key) {
+  ++appended_;
   wal::Record r;
   r.db = db;
   r.time_ms = now_ms;
@@ -43,6 +45,7 @@ void ShardPersistence::LogKey(int db, int64_t now_ms, std::string_view key) {
 }
 
 void ShardPersistence::LogFlush(int db, int64_t now_ms) {
+  ++appended_;
   wal::Record r;
   r.type = wal::Type::kFlush;
   r.db = db;
@@ -52,7 +55,19 @@ void ShardPersistence::LogFlush(int db, int64_t now_ms) {
   wal::AppendRecord(&log_.buffer(), r);
 }
 
+void ShardPersistence::LogTxn(uint64_t txid, uint64_t parts, uint64_t count, int64_t now_ms) {
+  ++appended_;
+  wal::Record r;
+  r.type = wal::Type::kTxn;
+  r.time_ms = now_ms;
+  r.txid = txid;
+  r.parts = parts;
+  r.count = count;
+  wal::AppendRecord(&log_.buffer(), r);
+}
+
 void ShardPersistence::LogSwapDb(int a, int b, int64_t now_ms) {
+  ++appended_;
   wal::Record r;
   r.type = wal::Type::kSwapDb;
   r.db = a;
@@ -77,6 +92,7 @@ void ShardPersistence::Capture(int db, const Entry& e) {
 
 void ShardPersistence::Evicted(int db, std::string_view key) {
   if (!logging()) return;
+  ++appended_;
   wal::Record r;
   r.type = wal::Type::kDel;
   r.db = db;
@@ -127,12 +143,13 @@ bool ShardPersistence::Step(int64_t budget_us) {
 }
 
 bool ShardPersistence::holding() const {
-  return logging() && server_->persistence().fsync_policy() == Persistence::kAlways &&
-         (log_.has_buffered() || log_.unsynced());
+  if (!logging()) return false;
+  return log_.has_buffered() ||
+         (log_.unsynced() && server_->persistence().fsync_policy() == Persistence::kAlways);
 }
 
-void ShardPersistence::AfterSync(std::function<void()> fn) {
-  if (holding())
+void ShardPersistence::AfterSync(std::function<void()> fn, uint64_t mark) {
+  if (appended_ != mark && holding())
     deferred_.push_back(std::move(fn));
   else
     fn();
@@ -156,20 +173,14 @@ int ShardPersistence::FlushNow(bool sync) {
     deferred_.clear();
     return 0;
   }
-  if (int bg = bg_error_.exchange(0)) SetError(bg);
-  int rc = log_.Write();
+  int rc = log_.Write(sync);
   if (rc == 0 && sync) rc = log_.Sync();
   if (rc != 0) {
     SetError(rc);
     return rc;
   }
-  if (write_error_ != 0) {
-    write_error_ = 0;
-    Persistence& p = server_->persistence();
-    --p.aof_error_shards_;
-    p.UpdateDenied();
-    LOG_WARNING("Log write error looks solved, Tessera can write again.");
-  }
+  // A failed background fsync is cleared only by a later one that succeeds (Cron).
+  if (!fsync_failed_) ClearError();
   if (!holding()) {
     std::vector<std::function<void()>> run;
     run.swap(deferred_);
@@ -189,20 +200,35 @@ bool ShardPersistence::BeforeSleep() {
 void ShardPersistence::Cron(int64_t now_ms) {
   if (!logging()) return;
   Persistence& p = server_->persistence();
+  // The last background fsync's outcome: a failure refuses writes until one succeeds.
+  int bg = bg_result_.exchange(-1);
+  if (bg > 0) {
+    fsync_failed_ = true;
+    SetError(bg);
+  } else if (bg == 0 && fsync_failed_) {
+    fsync_failed_ = false;
+    ClearError();
+  }
   if (write_error_ != 0) FlushNow(p.fsync_policy() == Persistence::kAlways);  // retry
-  if (p.fsync_policy() != Persistence::kEverysec || !log_.unsynced() ||
-      now_ms - last_fsync_ms_ < 1000)
-    return;
+  bool due = log_.unsynced() || fsync_failed_;
+  if (p.fsync_policy() != Persistence::kEverysec || !due || now_ms - last_fsync_ms_ < 1000) return;
   last_fsync_ms_ = now_ms;
   log_.MarkSynced();
   std::shared_ptr<FdHolder> f = log_.file();
-  p.BackgroundSync([this, f] {
-    if (fdatasync(f->fd()) != 0) bg_error_.store(errno);
-  });
+  p.BackgroundSync([this, f] { bg_result_.store(fdatasync(f->fd()) == 0 ? 0 : errno); });
+}
+
+void ShardPersistence::ClearError() {
+  if (write_error_ == 0) return;
+  write_error_ = 0;
+  Persistence& p = server_->persistence();
+  --p.aof_error_shards_;
+  p.UpdateDenied();
+  LOG_WARNING("Log write error looks solved, Tessera can write again.");
 }
 
 int ShardPersistence::OpenLog(const std::string& dir, const std::string& prefix, uint64_t gen,
-                              int shards) {
+                              int shards, ShardLog* into) {
   // This shard's slots form one contiguous range (Server's slot map).
   int me = shard_->index();
   int lo = -1, hi = -1;
@@ -223,9 +249,16 @@ int ShardPersistence::OpenLog(const std::string& dir, const std::string& prefix,
   h.slot_hi = slot_hi_;
   std::string path =
       dir + "/" + prefix + "." + std::to_string(gen) + "." + std::to_string(me) + ".tlog";
-  return log_.Create(path, h);
+  return into->Create(path, h);
 }
 
-void ShardPersistence::CloseLog() { log_.Close(); }
+void ShardPersistence::InstallLog(ShardLog& log) { log_.Swap(log); }
+
+void ShardPersistence::CloseLog() {
+  log_.Close();
+  // No log, no log error (appendonly turned off): writes are accepted again.
+  fsync_failed_ = false;
+  ClearError();
+}
 
 }  // namespace tessera

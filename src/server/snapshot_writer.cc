@@ -87,6 +87,7 @@ void SnapshotWriter::Run() {
     failed_ = true;
     unlink(tmp_path_.c_str());
   }
+  result_.store(rc);
   if (done_) done_(rc);
 }
 

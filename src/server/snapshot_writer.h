@@ -35,6 +35,8 @@ class SnapshotWriter {
   uint64_t written_bytes() const { return written_.load(std::memory_order_relaxed); }
   // Waits for the thread (after `done` ran, or to abandon the file on shutdown).
   void Join();
+  // After the thread ended: 0 or the errno that failed the file.
+  int result() const { return result_.load(); }
   const std::string& final_path() const { return final_path_; }
 
  private:
@@ -52,6 +54,7 @@ class SnapshotWriter {
   std::atomic<size_t> queued_{0};
   std::atomic<uint64_t> written_{0};
   std::atomic<bool> failed_{false};
+  std::atomic<int> result_{0};
   std::thread thread_;
 };
 

@@ -1087,7 +1087,8 @@ void RegisterZSetFamily(CommandRegistry& r) {
                  .Keys(1, 1, 1));
   r.Register(Zs("zrangestore", -5, kWD, ZRangeStore, ws,
                 "Store a range of members from sorted set into another key", "6.2.0", "O(log(N)+M)")
-                 .Keys(1, 2, 1));
+                 .Keys(1, 2, 1)
+                 .LogKeys(LogFirstKeyOnly));
   r.Register(Zs("zrevrange", -4, kR, ZRevRange, rs,
                 "Return a range of members in a sorted set, by index, with scores ordered from "
                 "high to low",
@@ -1159,15 +1160,18 @@ void RegisterZSetFamily(CommandRegistry& r) {
   r.Register(Zs("zunionstore", -4, kWD, ZUnionStore, ws,
                 "Add multiple sorted sets and store the resulting sorted set in a new key", "2.0.0",
                 "O(N)+O(M log(M))")
-                 .MovableKeys(StoreKeys));
+                 .MovableKeys(StoreKeys)
+                 .LogKeys(LogFirstKeyOnly));
   r.Register(Zs("zinterstore", -4, kWD, ZInterStore, ws,
                 "Intersect multiple sorted sets and store the resulting sorted set in a new key",
                 "2.0.0", "O(N*K)+O(M*log(M))")
-                 .MovableKeys(StoreKeys));
+                 .MovableKeys(StoreKeys)
+                 .LogKeys(LogFirstKeyOnly));
   r.Register(Zs("zdiffstore", -4, kWD, ZDiffStore, ws,
                 "Subtract multiple sorted sets and store the resulting sorted set in a new key",
                 "6.2.0", "O(L + (N-K)log(N))")
-                 .MovableKeys(StoreKeys));
+                 .MovableKeys(StoreKeys)
+                 .LogKeys(LogFirstKeyOnly));
 }
 
 CommandRegistrar registrar(RegisterZSetFamily);
