@@ -1,0 +1,279 @@
+#!/usr/bin/env bash
+# Tessera vs Redis durability benchmark: SET throughput with the write-ahead log, BGSAVE
+# under write load (time, peak memory), restart-to-ready from dump.rdb and from base + log.
+#
+#   bench/persist.sh path/to/tessera-server [--quick] [--keys N] [--reps R]
+#       [--only tput,bgsave,restart,aof] [--tail T] [--keep-logs]
+#
+#   --keys N   keys for BGSAVE and restarts (default 5,000,000; --quick 500,000)
+#   --reps R   repetitions of every measurement, medians reported (default 3)
+#   --only     steps to run (default all): tput = SET with appendfsync always and everysec,
+#              P1 and P16; bgsave = BGSAVE of N keys under a SET load; restart = SHUTDOWN
+#              SAVE then restart from dump.rdb; aof = log enabled + BGREWRITEAOF + a tail of
+#              T SETs, then restart with appendonly yes (needs the dump of bgsave/restart)
+#   --tail T   SETs written after BGREWRITEAOF for the aof restart (default N/10)
+#   --quick    smaller: N 500k, throughput runs 10x shorter
+#
+# Environment: TESSERA_THREADS (default 1), TESSERA_ARGS (extra tessera flags), REDIS_SERVER,
+# REDIS_BENCHMARK, REDIS_CLI, PERSIST_LOAD_TIMEOUT (seconds a server may take to start or
+# load its data, default 600), TESSERA_COMMIT.
+#
+# Each server gets its own --dir under a temp directory, listens on 127.0.0.1 only, and is
+# stopped on any exit (bench/lib.sh). Redis runs with the same appendonly / appendfsync /
+# save "" as Tessera. bench/persist.py drives each step and writes the report, also saved
+# as bench/results/persist-<stamp>.{md,json}.
+# shellcheck disable=SC2317  # functions below are reached via trap
+set -euo pipefail
+set +m  # no job control: background servers must not be process-group leaders (see start_server)
+
+BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+ME=persist.sh
+# shellcheck source=bench/lib.sh
+source "$BENCH_DIR/lib.sh"
+PY=/usr/bin/python3
+HELPER="$BENCH_DIR/persist.py"
+PORTS_HELPER="$BENCH_DIR/bench.py"
+RESULTS_DIR="$BENCH_DIR/results"
+
+REDIS_SERVER="${REDIS_SERVER:-/usr/bin/redis-server}"
+REDIS_BENCHMARK="${REDIS_BENCHMARK:-/usr/bin/redis-benchmark}"
+REDIS_CLI="${REDIS_CLI:-/usr/bin/redis-cli}"
+TESSERA_THREADS="${TESSERA_THREADS:-1}"
+LOAD_TIMEOUT="${PERSIST_LOAD_TIMEOUT:-600}"
+
+die() { echo "persist.sh: error: $*" >&2; exit 1; }
+usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+# ---------------------------------------------------------------- arguments
+ARGV=("$@")
+TESSERA=""
+QUICK=()
+KEYS="" REPS=3 TAIL="" ONLY="tput,bgsave,restart,aof"
+KEEP_LOGS=0
+need() { [[ $2 -ge 2 ]] || die "$1 needs a value"; }
+while [[ $# -gt 0 ]]; do
+  case "$1" in
+    --quick) QUICK=(--quick) ;;
+    --keys) need "$1" $#; KEYS="$2"; shift ;;
+    --reps) need "$1" $#; REPS="$2"; shift ;;
+    --tail) need "$1" $#; TAIL="$2"; shift ;;
+    --only) need "$1" $#; ONLY="$2"; shift ;;
+    --keep-logs) KEEP_LOGS=1 ;;
+    -h|--help) usage; exit 0 ;;
+    -*) die "unknown option: $1 (try --help)" ;;
+    *) [[ -z "$TESSERA" ]] || die "unexpected argument: $1"; TESSERA="$1" ;;
+  esac
+  shift
+done
+[[ -n "$TESSERA" ]] || { usage >&2; die "missing path to tessera-server"; }
+if [[ -z "$KEYS" ]]; then KEYS=5000000; [[ ${#QUICK[@]} -eq 0 ]] || KEYS=500000; fi
+TAIL="${TAIL:-$((KEYS / 10))}"
+for v in KEYS REPS TAIL TESSERA_THREADS LOAD_TIMEOUT; do
+  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "${v,,} must be a positive integer (got '${!v}')"
+done
+DO_TPUT=0 DO_BGSAVE=0 DO_RESTART=0 DO_AOF=0
+IFS=',' read -r -a only_list <<<"$ONLY"
+for x in "${only_list[@]}"; do
+  case "$x" in
+    tput) DO_TPUT=1 ;; bgsave) DO_BGSAVE=1 ;; restart) DO_RESTART=1 ;; aof) DO_AOF=1 ;;
+    *) die "--only takes tput, bgsave, restart or aof (comma-separated), not '$x'" ;;
+  esac
+done
+
+[[ -f "$TESSERA" && -x "$TESSERA" ]] || die "tessera-server not found or not executable: $TESSERA"
+TESSERA="$(readlink -f "$TESSERA")"
+for b in "$REDIS_SERVER" "$REDIS_BENCHMARK" "$REDIS_CLI" "$PY"; do [[ -x "$b" ]] || die "$b not found"; done
+command -v setsid >/dev/null || die "setsid (util-linux) not found"
+
+# ---------------------------------------------------------------- process bookkeeping
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/tessera-persist.XXXXXX")"
+PIDS=()
+NAMES=()
+LAST_PID=""
+HELPER_PID=""
+RC=0
+
+cleanup() {
+  local rc=$?
+  trap - EXIT
+  trap "" INT TERM  # a second Ctrl-C/TERM must not abort the shutdown below
+  stop_helper
+  stop_all
+  if [[ $rc -eq 0 && $RC -eq 0 && $KEEP_LOGS -eq 0 ]]; then
+    rm -rf "$WORK"
+  else
+    rm -f "$WORK/fill.resp"  # hundreds of MB, regenerated on the next run
+    echo "persist.sh: server logs, data directories and raw JSON kept in $WORK" >&2
+  fi
+  exit "$rc"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+py() {  # persist.py subcommand args...: background + wait, so INT/TERM reach the traps at once
+  local rc
+  set +e
+  "$PY" "$HELPER" "$@" &
+  HELPER_PID=$!
+  wait "$HELPER_PID"
+  rc=$?
+  HELPER_PID=""
+  set -e
+  return "$rc"
+}
+step() {  # like py, but a failure marks the run (RC=1) instead of stopping it
+  py "$@" || { echo "persist.sh: '$1' reported problems" >&2; RC=1; return 1; }
+}
+
+free_port() { "$PY" "$PORTS_HELPER" free-ports 1; }
+
+# start <redis|tessera> <dir> <log tag> <appendonly> <appendfsync> [extra args...]
+# Starts one server on a free port in its own --dir; sets SPEC (name:port:pid:dir) and T0
+# (epoch seconds taken right before the process was started). Does not wait for it.
+start() {
+  local name="$1" dir="$2" tag="$3" aof="$4" fsync="$5" port
+  shift 5
+  mkdir -p "$dir"
+  port="$(free_port)" || die "could not find a free port"
+  if [[ "$name" == redis ]]; then
+    T0=$EPOCHREALTIME
+    start_server redis "$WORK/$tag-redis.log" "$REDIS_SERVER" --port "$port" --bind 127.0.0.1 \
+      --dir "$dir" --save '' --appendonly "$aof" --appendfsync "$fsync" "$@"
+  else
+    T0=$EPOCHREALTIME
+    # shellcheck disable=SC2086  # TESSERA_ARGS is intentionally word-split
+    start_server tessera "$WORK/$tag-tessera.log" "$TESSERA" --port "$port" --bind 127.0.0.1 \
+      --threads "$TESSERA_THREADS" --dir "$dir" --save '' --appendonly "$aof" --appendfsync "$fsync" \
+      "$@" ${TESSERA_ARGS:-}
+  fi
+  SPEC="$name:$port:$LAST_PID:$dir"
+}
+
+# ready <spec> <log tag> [wait-loaded args...]: wait until DBSIZE answers (not -LOADING);
+# with --out, the restart-to-ready time is recorded.
+ready() {
+  local spec="$1" tag="$2" name pid exe
+  shift 2
+  name="${spec%%:*}"
+  pid="$(cut -d: -f3 <<<"$spec")"
+  local rc=0
+  py wait-loaded --server "$spec" --t0 "${T0/,/.}" --timeout "$LOAD_TIMEOUT" --out /dev/null "$@" || rc=$?
+  if [[ $rc -eq 1 ]]; then  # ready, but not the data it should have: report it, carry on
+    echo "persist.sh: $name came up with the wrong data (see above)" >&2
+    RC=1
+  elif [[ $rc -ne 0 ]]; then
+    echo "---- last lines of $name log ($WORK/$tag-$name.log) ----" >&2
+    tail -n 20 "$WORK/$tag-$name.log" >&2 || true
+    die "$name did not become ready"
+  fi
+  exe="$(readlink "/proc/$pid/exe" 2>/dev/null || echo '?')"
+  case "$exe" in
+    */setsid|*/bash|*/sh|*/dash) die "$name pid $pid is '$exe', not the server; wrappers must 'exec' it" ;;
+  esac
+}
+
+SERVERS=(redis tessera)
+snapdir() { echo "$WORK/$1.snap"; }
+
+# ---------------------------------------------------------------- 1. SET throughput with the log
+if [[ $DO_TPUT -eq 1 ]]; then
+  for mode in always everysec; do
+    echo "persist.sh: == SET throughput, appendonly yes, appendfsync $mode" >&2
+    specs=()
+    for s in "${SERVERS[@]}"; do
+      start "$s" "$WORK/$s.tput-$mode" "tput-$mode" yes "$mode" --auto-aof-rewrite-percentage 0
+      specs+=(--server "$SPEC")
+      ready "$SPEC" "tput-$mode" --expect-keys 0
+    done
+    step throughput "${specs[@]}" --mode "$mode" --reps "$REPS" --redis-benchmark "$REDIS_BENCHMARK" \
+      --out "$WORK/tput-$mode.json" "${QUICK[@]}" || true
+    stop_all
+  done
+fi
+
+# ---------------------------------------------------------------- 2. BGSAVE (and the dump for restarts)
+if [[ $DO_BGSAVE -eq 1 || $DO_RESTART -eq 1 || $DO_AOF -eq 1 ]]; then
+  echo "persist.sh: == fill $KEYS keys$([[ $DO_BGSAVE -eq 1 ]] && echo ", BGSAVE under load x $REPS")" >&2
+  specs=()
+  declare -A SPEC_OF
+  for s in "${SERVERS[@]}"; do
+    start "$s" "$(snapdir "$s")" snap no everysec
+    ready "$SPEC" snap --expect-keys 0
+    specs+=(--server "$SPEC")
+    SPEC_OF[$s]="$SPEC"
+  done
+  py fill "${specs[@]}" --keys "$KEYS" --file "$WORK/fill.resp" --out "$WORK/fill.json" \
+    || die "could not fill the servers"
+  rm -f "$WORK/fill.resp"
+  if [[ $DO_BGSAVE -eq 1 ]]; then
+    step bgsave "${specs[@]}" --keys "$KEYS" --reps "$REPS" --redis-benchmark "$REDIS_BENCHMARK" \
+      --out "$WORK/bgsave.json" || true
+  fi
+  for s in "${SERVERS[@]}"; do  # the dump the restarts load
+    py shutdown --server "${SPEC_OF[$s]}" --mode save --out "$WORK/shutdown-save-$s.json" \
+      || die "SHUTDOWN SAVE failed on $s"
+  done
+  stop_all  # reap
+fi
+
+# ---------------------------------------------------------------- 3. restart from dump.rdb
+if [[ $DO_RESTART -eq 1 ]]; then
+  echo "persist.sh: == restart to ready from dump.rdb ($KEYS keys) x $REPS" >&2
+  for ((rep = 1; rep <= REPS; rep++)); do
+    order=("${SERVERS[@]}")
+    [[ $((rep % 2)) -eq 1 ]] || order=(tessera redis)
+    for s in "${order[@]}"; do
+      sleep 1
+      start "$s" "$(snapdir "$s")" "restart-rdb$rep" no everysec
+      ready "$SPEC" "restart-rdb$rep" --kind rdb --rep "$rep" --expect-keys "$KEYS" \
+        --out "$WORK/restart-rdb-$s-$rep.json"
+      py shutdown --server "$SPEC" --mode nosave || RC=1
+      stop_all
+    done
+  done
+fi
+
+# ---------------------------------------------------------------- 4. restart from base + log
+if [[ $DO_AOF -eq 1 ]]; then
+  echo "persist.sh: == restart to ready from base + log ($KEYS keys, tail $TAIL SETs) x $REPS" >&2
+  MARKER="tail-$$-$RANDOM"
+  for s in "${SERVERS[@]}"; do
+    start "$s" "$(snapdir "$s")" aof-prep no everysec
+    ready "$SPEC" aof-prep --expect-keys "$KEYS"
+    step aof-prep --server "$SPEC" --keys "$KEYS" --tail "$TAIL" --marker "$MARKER" \
+      --redis-benchmark "$REDIS_BENCHMARK" --out "$WORK/aof-prep-$s.json" || true
+    py shutdown --server "$SPEC" --mode nosave || RC=1
+    stop_all
+  done
+  for ((rep = 1; rep <= REPS; rep++)); do
+    order=("${SERVERS[@]}")
+    [[ $((rep % 2)) -eq 1 ]] || order=(tessera redis)
+    for s in "${order[@]}"; do
+      sleep 1
+      start "$s" "$(snapdir "$s")" "restart-aof$rep" yes everysec
+      ready "$SPEC" "restart-aof$rep" --kind aof --rep "$rep" --expect-keys $((KEYS + 1)) \
+        --marker "$MARKER" --out "$WORK/restart-aof-$s-$rep.json"
+      py shutdown --server "$SPEC" --mode nosave || RC=1
+      stop_all
+    done
+  done
+fi
+
+# ---------------------------------------------------------------- report
+TESSERA_COMMIT="${TESSERA_COMMIT:-}"
+if [[ -z "$TESSERA_COMMIT" ]]; then
+  TDIR="$(dirname "$TESSERA")"
+  if TESSERA_COMMIT="$(git -C "$TDIR" rev-parse --short HEAD 2>/dev/null)"; then
+    if [[ -n "$(git -C "$TDIR" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
+      TESSERA_COMMIT="$TESSERA_COMMIT (dirty)"
+    fi
+  else
+    TESSERA_COMMIT="unknown"
+  fi
+fi
+py report --work "$WORK" --results-dir "$RESULTS_DIR" --tessera-server "$TESSERA" \
+  --tessera-args "${TESSERA_ARGS:-}" --tessera-commit "$TESSERA_COMMIT" --threads "$TESSERA_THREADS" \
+  --redis-version "$("$REDIS_SERVER" --version 2>/dev/null || echo '?')" --nproc "$(nproc)" \
+  --kernel "$(uname -sr)" --reps "$REPS" --command "bench/persist.sh ${ARGV[*]}" || RC=1
+exit "$RC"
