@@ -98,6 +98,7 @@ class Db {
   void Clear();
   // Sizes an empty database's table for `n` keys (loading).
   void Reserve(size_t n) { table_.Reserve(n); }
+  void Prefetch(std::string_view key) const { table_.Prefetch(key); }
 
   // Cursor scan over live keys; expired keys met are removed (counted in expired()).
   uint64_t Scan(uint64_t cursor, int64_t now_ms, const std::function<void(Entry*)>& fn);

@@ -43,6 +43,14 @@ class KeyTable {
   size_t memory_bytes() const;
 
   Entry* Find(std::string_view key) const;
+  // Starts loading the cache lines a Find or Insert of `key` will read (bulk loading works
+  // on many keys at once so their memory latencies overlap).
+  void Prefetch(std::string_view key) const {
+    uint64_t h = Hash(key);
+    const Segment* s = SegmentFor(h);
+    __builtin_prefetch(s->tags);
+    __builtin_prefetch(&s->slots[Home(h)]);
+  }
   Handle FindHandle(std::string_view key) const;
   // Adds `h` (whose key must not be present).
   void Insert(Handle h);

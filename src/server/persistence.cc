@@ -102,7 +102,7 @@ uint64_t Persistence::TotalDirty() const {
 void Persistence::UpdateDenied() {
   bool rdb_bad =
       server_->config().stop_writes_on_bgsave_error && !save_rules_.empty() && !last_bgsave_ok_;
-  denied_.store(aof_error_shards_.load() > 0 || rdb_bad);
+  rdb_denied_.store(rdb_bad);
 }
 
 std::string Persistence::DiskError() const {
@@ -348,6 +348,7 @@ void Persistence::FinishJob() {
   struct stat st;
   base_size_ = stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
   RemoveOldAofFiles(gen, base);
+  old_logs_bytes_ = 0;
   base_name_ = base;
   LOG_NOTICE("Background AOF rewrite finished successfully (base %s)", base.c_str());
 }
@@ -493,7 +494,7 @@ void Persistence::Cron(int64_t now_ms) {
   if (want == Job::kNone && aof_on() &&
       (last_rewrite_ok_ || now_ms - last_rewrite_try_ms_ >= 5000)) {
     const Config& c = server_->config();
-    uint64_t logs = 0;
+    uint64_t logs = old_logs_bytes_;
     for (int i = 0; i < server_->num_shards(); ++i)
       logs += server_->shard(i).persistence().log().size();
     uint64_t base = base_size_ ? base_size_ : 1;
@@ -598,7 +599,7 @@ std::vector<std::pair<std::string, std::string>> Persistence::Info(bool loading)
   add("module_fork_in_progress", 0);
   add("module_fork_last_cow_size", 0);
   if (aof_on()) {
-    uint64_t logs = 0, buffered = 0;
+    uint64_t logs = old_logs_bytes_, buffered = 0;
     for (int i = 0; i < server_->num_shards(); ++i) {
       logs += server_->shard(i).persistence().log().size();
       buffered += server_->shard(i).persistence().log().buffer().size();

@@ -159,7 +159,10 @@ class Persistence {
 
   // Why writes are refused now (Redis's -MISCONF texts), or "".
   std::string DiskError() const;
-  bool writes_denied() const { return denied_.load(std::memory_order_relaxed); }
+  bool writes_denied() const {
+    return aof_error_shards_.load(std::memory_order_relaxed) > 0 ||
+           rdb_denied_.load(std::memory_order_relaxed);
+  }
 
   // Commands; every shard is parked (Route::kAll) unless noted. "" or an error reply.
   std::string Bgsave(bool schedule);
@@ -232,13 +235,14 @@ class Persistence {
   uint64_t gen_ = 0;  // current log generation
   std::string base_name_;
   uint64_t base_size_ = 0;
+  uint64_t old_logs_bytes_ = 0;  // logs of earlier runs, replayed at start, until a rewrite
   uint64_t loaded_keys_ = 0, loaded_expired_ = 0;
   std::unordered_map<uint64_t, uint64_t> txn_parts_;  // recovery: complete parts per txid
   // Start-up loading progress (INFO reads them from other threads while Load runs).
   std::atomic<int64_t> loading_start_s_{0};
   std::atomic<uint64_t> loading_total_bytes_{0}, loading_done_bytes_{0};
-  uint64_t loading_base_bytes_ = 0;  // bytes of the files already loaded
-  std::atomic<bool> denied_{false};
+  uint64_t loading_base_bytes_ = 0;       // bytes of the files already loaded
+  std::atomic<bool> rdb_denied_{false};   // the last snapshot failed (with save rules)
   std::atomic<int> aof_error_shards_{0};  // shards whose log cannot be written now
   std::atomic<int> aof_errno_{0};
   std::atomic<uint64_t> next_txid_;

@@ -164,7 +164,6 @@ void ShardPersistence::SetError(int err) {
   }
   write_error_ = err;
   p.aof_errno_.store(err);
-  p.UpdateDenied();
 }
 
 int ShardPersistence::FlushNow(bool sync) {
@@ -223,7 +222,6 @@ void ShardPersistence::ClearError() {
   write_error_ = 0;
   Persistence& p = server_->persistence();
   --p.aof_error_shards_;
-  p.UpdateDenied();
   LOG_WARNING("Log write error looks solved, Tessera can write again.");
 }
 
