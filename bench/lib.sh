@@ -1,4 +1,6 @@
-# Process bookkeeping shared by bench/run.sh and bench/memory.sh (sourced, not run).
+# shellcheck shell=bash
+# Process bookkeeping and argument checks shared by bench/run.sh, bench/memory.sh and
+# bench/persist.sh (sourced, not run).
 # The sourcing script sets ME (its name, for messages), WORK (the servers' working directory)
 # and the arrays PIDS and NAMES, and HELPER_PID (a Python driver, or empty).
 
@@ -54,4 +56,30 @@ start_server() {  # name logfile cmd... ; sets LAST_PID
   LAST_PID=$!
   PIDS+=("$LAST_PID")
   NAMES+=("$name")
+}
+
+die() { echo "$ME: error: $*" >&2; exit 1; }
+
+require_positive() {  # NAME... : each named variable must hold a positive integer
+  local v
+  for v in "$@"; do
+    [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "${v,,} must be a positive integer (got '${!v}')"
+  done
+}
+
+resolve_tessera() {  # checks $TESSERA is an executable and makes its path absolute
+  [[ -f "$TESSERA" && -x "$TESSERA" ]] || die "tessera-server not found or not executable: $TESSERA"
+  TESSERA="$(readlink -f "$TESSERA")"
+}
+
+parse_only() {  # LIST STEP... : DO_<STEP>=1 for each step in the comma-separated LIST, else 0
+  local list="$1" x step known
+  shift
+  for step in "$@"; do printf -v "DO_${step^^}" 0; done
+  IFS=',' read -r -a only_list <<<"$list"
+  for x in "${only_list[@]}"; do
+    known=0
+    for step in "$@"; do [[ "$x" == "$step" ]] && { printf -v "DO_${step^^}" 1; known=1; }; done
+    [[ $known -eq 1 ]] || die "--only takes $(IFS=,; echo "$*") (comma-separated), not '$x'"
+  done
 }

@@ -39,7 +39,6 @@ REDIS_SERVER="${REDIS_SERVER:-/usr/bin/redis-server}"
 MEMCACHED="${MEMCACHED:-/usr/bin/memcached}"
 BENCH_READY_TIMEOUT="${BENCH_READY_TIMEOUT:-15}"
 
-die() { echo "memory.sh: error: $*" >&2; exit 1; }
 usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 # ---------------------------------------------------------------- arguments
@@ -78,20 +77,10 @@ CHURN_KEYS="${CHURN_KEYS:-$((200000 / div))}"
 HASHES="${HASHES:-$((100000 / div))}"
 ZSET_MEMBERS="${ZSET_MEMBERS:-$((1000000 / div))}"
 if [[ -z "$REPS" ]]; then REPS=3; [[ $div -eq 1 ]] || REPS=1; fi
-for v in KEYS UNIVERSE TRACE_OPS CHURN_KEYS REPS HASHES ZSET_MEMBERS; do
-  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "${v,,} must be a positive integer (got '${!v}')"
-done
-DO_BYTES=0 DO_HITS=0 DO_CHURN=0 DO_TYPES=0
-IFS=',' read -r -a only_list <<<"$ONLY"
-for x in "${only_list[@]}"; do
-  case "$x" in
-    bytes) DO_BYTES=1 ;; hits) DO_HITS=1 ;; churn) DO_CHURN=1 ;; types) DO_TYPES=1 ;;
-    *) die "--only takes bytes, hits, churn or types (comma-separated), not '$x'" ;;
-  esac
-done
+require_positive KEYS UNIVERSE TRACE_OPS CHURN_KEYS REPS HASHES ZSET_MEMBERS
+parse_only "$ONLY" bytes hits churn types
 
-[[ -f "$TESSERA" && -x "$TESSERA" ]] || die "tessera-server not found or not executable: $TESSERA"
-TESSERA="$(readlink -f "$TESSERA")"
+resolve_tessera
 [[ -x "$REDIS_SERVER" ]] || die "redis-server not found: $REDIS_SERVER"
 [[ $DO_BYTES -eq 0 || -x "$MEMCACHED" ]] || die "memcached not found: $MEMCACHED"
 [[ -x "$PY" ]] || die "$PY not found"
@@ -168,8 +157,8 @@ start_memcached() {
 start_tessera() {
   local port log="$WORK/$2-$1.log"
   port="$(free_port)" || die "could not find a free port"
-  # shellcheck disable=SC2086  # TESSERA_ARGS is intentionally word-split
   mkdir -p "$WORK/$1.data"  # each instance its own data directory (one lock each)
+  # shellcheck disable=SC2086  # TESSERA_ARGS is intentionally word-split
   start_server "$1" "$log" "$TESSERA" --port "$port" --bind 127.0.0.1 --threads 1 \
     --save '' --appendonly no --dir "$WORK/$1.data" ${TESSERA_ARGS:-}
   add_server "$1" resp "$port" "$log"

@@ -41,7 +41,6 @@ REDIS_CLI="${REDIS_CLI:-/usr/bin/redis-cli}"
 TESSERA_THREADS="${TESSERA_THREADS:-1}"
 LOAD_TIMEOUT="${PERSIST_LOAD_TIMEOUT:-600}"
 
-die() { echo "persist.sh: error: $*" >&2; exit 1; }
 usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 # ---------------------------------------------------------------- arguments
@@ -68,20 +67,10 @@ done
 [[ -n "$TESSERA" ]] || { usage >&2; die "missing path to tessera-server"; }
 if [[ -z "$KEYS" ]]; then KEYS=5000000; [[ ${#QUICK[@]} -eq 0 ]] || KEYS=500000; fi
 TAIL="${TAIL:-$((KEYS / 10))}"
-for v in KEYS REPS TAIL TESSERA_THREADS LOAD_TIMEOUT; do
-  [[ "${!v}" =~ ^[1-9][0-9]*$ ]] || die "${v,,} must be a positive integer (got '${!v}')"
-done
-DO_TPUT=0 DO_BGSAVE=0 DO_RESTART=0 DO_AOF=0
-IFS=',' read -r -a only_list <<<"$ONLY"
-for x in "${only_list[@]}"; do
-  case "$x" in
-    tput) DO_TPUT=1 ;; bgsave) DO_BGSAVE=1 ;; restart) DO_RESTART=1 ;; aof) DO_AOF=1 ;;
-    *) die "--only takes tput, bgsave, restart or aof (comma-separated), not '$x'" ;;
-  esac
-done
+require_positive KEYS REPS TAIL TESSERA_THREADS LOAD_TIMEOUT
+parse_only "$ONLY" tput bgsave restart aof
 
-[[ -f "$TESSERA" && -x "$TESSERA" ]] || die "tessera-server not found or not executable: $TESSERA"
-TESSERA="$(readlink -f "$TESSERA")"
+resolve_tessera
 for b in "$REDIS_SERVER" "$REDIS_BENCHMARK" "$REDIS_CLI" "$PY"; do [[ -x "$b" ]] || die "$b not found"; done
 command -v setsid >/dev/null || die "setsid (util-linux) not found"
 

@@ -35,7 +35,6 @@ TESSERA_THREADS="${TESSERA_THREADS:-1}"
 BENCH_RUN_TIMEOUT="${BENCH_RUN_TIMEOUT:-180}"
 BENCH_READY_TIMEOUT="${BENCH_READY_TIMEOUT:-15}"
 
-die() { echo "run.sh: error: $*" >&2; exit 1; }
 usage() { sed -n '2,19p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 # ---------------------------------------------------------------- arguments
@@ -60,8 +59,7 @@ done
 [[ "$REPS" =~ ^[1-9][0-9]*$ ]] || die "--reps must be a positive integer"
 [[ "$TESSERA_THREADS" =~ ^[1-9][0-9]*$ ]] || die "TESSERA_THREADS must be a positive integer"
 
-[[ -f "$TESSERA" && -x "$TESSERA" ]] || die "tessera-server not found or not executable: $TESSERA"
-TESSERA="$(readlink -f "$TESSERA")"
+resolve_tessera
 [[ -x "$REDIS_SERVER" ]] || die "redis-server not found: $REDIS_SERVER"
 [[ -x "$REDIS_BENCHMARK" ]] || die "redis-benchmark not found: $REDIS_BENCHMARK"
 [[ -x "$PY" ]] || die "$PY not found"

@@ -8,6 +8,8 @@ import subprocess
 import time
 
 import conftest
+import pytest
+from helpers import wait_until
 
 TTL_SLACK_MS = 3000
 
@@ -231,12 +233,7 @@ def assert_same(want, got, what, **kw):
 
 
 def wait_for(pred, timeout, interval=0.05):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = pred()
-        if v or time.monotonic() >= deadline:
-            return v
-        time.sleep(interval)
+    return wait_until(pred, timeout=timeout, interval=interval)
 
 
 def read_log(s):
@@ -254,3 +251,14 @@ def wait_log(s, needle, timeout=3.0):
 def asan_build():
     """True when TESSERA_BIN looks like a sanitizer/debug build (slower: fewer rounds)."""
     return "asan" in conftest.TESSERA_BIN.lower() or os.environ.get("TESSERA_TEST_SLOW") == "1"
+
+
+@pytest.fixture
+def start_server(start_server):
+    """conftest's factory, also waiting until the server has finished loading (it may accept
+    connections and answer -LOADING first, as redis-server does). Test modules import it."""
+    def factory(*args, **kw):
+        s = start_server(*args, **kw)
+        wait_loaded(s)
+        return s
+    return factory

@@ -16,23 +16,13 @@ import pytest
 
 from conftest import ServerProcess
 from helpers import RawConn
-from persist_helpers import (aof_dir, assert_same, hll_registers, info, kill9, restart, restart_checked,
+from persist_helpers import (start_server,  # noqa: F401 (a fixture)
+                             aof_dir, assert_same, hll_registers, info, kill9, restart, restart_checked,
                              sigterm_and_wait, snapshot, start_expect_failure, tlogs, wait_exit,
                              wait_for, wait_loaded, wait_log)
 
 tessera_only = pytest.mark.tessera_only
 AOF_ALWAYS = ["--appendonly", "yes", "--appendfsync", "always", "--save", ""]
-
-
-@pytest.fixture
-def start_server(start_server):
-    """conftest's factory, also waiting until the server has finished loading (it may accept
-    connections and answer -LOADING first, as redis-server does)."""
-    def factory(*args, **kw):
-        s = start_server(*args, **kw)
-        wait_loaded(s)
-        return s
-    return factory
 
 
 def sc(s):

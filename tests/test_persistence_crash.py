@@ -10,23 +10,13 @@ import time
 import pytest
 import redis
 
+from persist_helpers import start_server  # noqa: F401 (a fixture)
 from persist_helpers import asan_build, kill9, restart_checked, tlogs, wait_loaded
 
 tessera_only = pytest.mark.tessera_only
 SEED = 20240611
 # --threads of the restarts (TESSERA_TEST_CRASH_THREADS=1,2 narrows it down when bisecting).
 THREAD_CHOICES = [int(x) for x in os.environ.get("TESSERA_TEST_CRASH_THREADS", "1,2,3,4").split(",")]
-
-
-@pytest.fixture
-def start_server(start_server):
-    """conftest's factory, also waiting until the server has finished loading (it may accept
-    connections and answer -LOADING first, as redis-server does)."""
-    def factory(*args, **kw):
-        s = start_server(*args, **kw)
-        wait_loaded(s)
-        return s
-    return factory
 
 
 class Writer(threading.Thread):

@@ -36,6 +36,7 @@
 #include <vector>
 
 #include "core/keyspace.h"
+#include "persist/wal.h"
 #include "server/command.h"
 #include "server/shard_log.h"
 #include "server/snapshot_writer.h"
@@ -103,6 +104,8 @@ class ShardPersistence : public KeyspaceObserver {
   int write_error() const { return write_error_; }
 
  private:
+  wal::Record NewRecord(wal::Type type, int db, int64_t now_ms) const;
+  void Append(const wal::Record& r);
   void PushChunk();
   void SetError(int err);
   void ClearError();

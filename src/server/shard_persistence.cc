@@ -27,55 +27,48 @@ void ShardPersistence::LogCommand(int db, int64_t now_ms, ArgList args) {
                      std::span<const std::string>(args.data(), args.size()));
 }
 
-void ShardPersistence::LogKey(int db, int64_t now_ms, std::string_view key) {
-  ++appended_;
+wal::Record ShardPersistence::NewRecord(wal::Type type, int db, int64_t now_ms) const {
   wal::Record r;
+  r.type = type;
   r.db = db;
   r.time_ms = now_ms;
-  Entry* e = shard_->db(db).Find(key, now_ms);
-  if (e) {
-    r.type = wal::Type::kPut;
-    r.args = {std::string(key), rdb::DumpPayload(*e)};
-    r.expire_ms = e->expire_ms();
-  } else {
-    r.type = wal::Type::kDel;
-    r.args = {std::string(key)};
-  }
+  r.slot_lo = slot_lo_;
+  r.slot_hi = slot_hi_;
+  return r;
+}
+
+void ShardPersistence::Append(const wal::Record& r) {
+  ++appended_;
   wal::AppendRecord(&log_.buffer(), r);
+}
+
+void ShardPersistence::LogKey(int db, int64_t now_ms, std::string_view key) {
+  Entry* e = shard_->db(db).Find(key, now_ms);
+  wal::Record r = NewRecord(e ? wal::Type::kPut : wal::Type::kDel, db, now_ms);
+  r.args = {std::string(key)};
+  if (e) {
+    r.args.push_back(rdb::DumpPayload(*e));
+    r.expire_ms = e->expire_ms();
+  }
+  Append(r);
 }
 
 void ShardPersistence::LogFlush(int db, int64_t now_ms) {
-  ++appended_;
-  wal::Record r;
-  r.type = wal::Type::kFlush;
-  r.db = db;
-  r.time_ms = now_ms;
-  r.slot_lo = slot_lo_;
-  r.slot_hi = slot_hi_;
-  wal::AppendRecord(&log_.buffer(), r);
+  Append(NewRecord(wal::Type::kFlush, db, now_ms));
 }
 
 void ShardPersistence::LogTxn(uint64_t txid, uint64_t parts, uint64_t count, int64_t now_ms) {
-  ++appended_;
-  wal::Record r;
-  r.type = wal::Type::kTxn;
-  r.time_ms = now_ms;
+  wal::Record r = NewRecord(wal::Type::kTxn, 0, now_ms);
   r.txid = txid;
   r.parts = parts;
   r.count = count;
-  wal::AppendRecord(&log_.buffer(), r);
+  Append(r);
 }
 
 void ShardPersistence::LogSwapDb(int a, int b, int64_t now_ms) {
-  ++appended_;
-  wal::Record r;
-  r.type = wal::Type::kSwapDb;
-  r.db = a;
+  wal::Record r = NewRecord(wal::Type::kSwapDb, a, now_ms);
   r.db2 = b;
-  r.time_ms = now_ms;
-  r.slot_lo = slot_lo_;
-  r.slot_hi = slot_hi_;
-  wal::AppendRecord(&log_.buffer(), r);
+  Append(r);
 }
 
 void ShardPersistence::Capture(int db, const Entry& e) {
@@ -92,13 +85,9 @@ void ShardPersistence::Capture(int db, const Entry& e) {
 
 void ShardPersistence::Evicted(int db, std::string_view key) {
   if (!logging()) return;
-  ++appended_;
-  wal::Record r;
-  r.type = wal::Type::kDel;
-  r.db = db;
-  r.time_ms = NowMs();
+  wal::Record r = NewRecord(wal::Type::kDel, db, NowMs());
   r.args = {std::string(key)};
-  wal::AppendRecord(&log_.buffer(), r);
+  Append(r);
 }
 
 void ShardPersistence::PushChunk() {
