@@ -78,6 +78,10 @@ struct CommandSpec {
   std::vector<CommandSpec> subcommands;
   LogAs log_as = LogAs::kCommand;
   LogKeysFn log_keys_fn = nullptr;
+  // What a command that must touch no keyspace runs while start-up recovery loads the data,
+  // on the connection's thread (INFO's progress, SHUTDOWN). Null: -LOADING, unless the
+  // command is Route::kLocal and flagged kCmdLoading (then it runs as always).
+  Handler while_loading = nullptr;
 
   // Builder used by the family files:
   //   CommandSpec::Make("get", 2, kCmdReadOnly | kCmdFast, Get).Keys(1, 1, 1)
@@ -97,6 +101,10 @@ struct CommandSpec {
   }
   CommandSpec& LogKeys(LogKeysFn fn) {
     log_keys_fn = fn;
+    return *this;
+  }
+  CommandSpec& WhileLoading(Handler h) {
+    while_loading = h;
     return *this;
   }
 

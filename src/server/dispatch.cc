@@ -8,7 +8,6 @@
 #include "base/strings.h"
 #include "server/command_context.h"
 #include "server/connection.h"
-#include "server/info.h"
 #include "server/server.h"
 #include "server/shard.h"
 
@@ -270,23 +269,18 @@ void Dispatcher::Run(Connection* conn, ArgList args) {
   if (!batch.cmds.empty() && !(remote_single && target == batch.shard)) SendBatch(conn);
   if (!err.empty()) return Reject(conn, spec, err);
 
-  // Start-up recovery owns the keyspaces: only commands that touch none may run (INFO shows
-  // the loading progress).
+  // Start-up recovery owns the keyspaces: only commands that touch none may run.
   if (server.loading() && !(spec->route == Route::kLocal && (spec->flags & kCmdLoading))) {
-    if (spec->handler == Registry().Find("info")->handler) {
-      CommandContext ctx(&server, &shard, conn, spec, args, conn->ReplyTarget(), conn->resp,
-                         conn->db, conn->id(), NowMs());
-      return InfoWhileLoading(ctx);
-    }
-    if (spec->handler != Registry().Find("shutdown")->handler)
+    if (!spec->while_loading)
       return Reject(conn, spec, "LOADING Redis is loading the dataset in memory");
-    return (void)Execute(shard, conn, spec, args, conn->ReplyTarget(), conn->resp, conn->db,
-                         conn->id());
+    CommandContext ctx(&server, &shard, conn, spec, args, conn->ReplyTarget(), conn->resp, conn->db,
+                       conn->id(), NowMs());
+    return spec->while_loading(ctx);
   }
   // A log or snapshot that cannot be written refuses writes (and PING, so that monitoring
   // notices), as Redis's MISCONF.
-  if (server.persistence().writes_denied() &&
-      ((spec->flags & kCmdWrite) || spec->handler == Registry().Find("ping")->handler))
+  static const Handler kPing = Registry().Find("ping")->handler;
+  if (server.persistence().writes_denied() && ((spec->flags & kCmdWrite) || spec->handler == kPing))
     return Reject(conn, spec, server.persistence().DiskError());
 
   if (server.IsPaused(spec->flags)) {

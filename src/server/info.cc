@@ -1,6 +1,5 @@
 // INFO: Redis's sections and field names, aggregated over every shard (runs with all shards
 // parked, Route::kAll).
-#include "server/info.h"
 
 #include <sys/resource.h>
 #include <sys/utsname.h>
@@ -323,8 +322,7 @@ class Wanted {
   bool everything_ = false;
 };
 
-}  // namespace
-
+// INFO while start-up recovery runs: the sections that read no keyspace.
 void InfoWhileLoading(CommandContext& ctx) {
   Wanted wanted(ctx);
   InfoWriter w;
@@ -332,8 +330,6 @@ void InfoWhileLoading(CommandContext& ctx) {
   if (wanted("persistence")) PersistenceSection(w, ctx, true);
   ctx.rb.Verbatim(w.str());
 }
-
-namespace {
 
 void Info(CommandContext& ctx) {
   Wanted wanted(ctx);
@@ -364,6 +360,7 @@ void RegisterInfo(CommandRegistry& r) {
   r.Register(
       CommandSpec::Make("info", -1, kCmdLoading | kCmdStale, Info)
           .RouteTo(Route::kAll)
+          .WhileLoading(InfoWhileLoading)
           .Acl({"slow", "dangerous"})
           .Doc("server", "Get information and statistics about the server", "1.0.0", "O(1)"));
 }

@@ -266,7 +266,6 @@ std::string Persistence::StartSnapshot(Job job, bool wait) {
   if (rc != 0) {
     if (job == Job::kRdb) {
       last_bgsave_ok_ = false;
-      last_bgsave_errno_ = rc;
       last_bgsave_try_ms_ = now;
       UpdateDenied();
     } else {
@@ -315,7 +314,6 @@ void Persistence::FinishJob() {
     last_bgsave_time_s_ = (now - started_ms) / 1000;
     last_bgsave_try_ms_ = now;
     last_bgsave_ok_ = rc == 0;
-    last_bgsave_errno_ = rc;
     ++rdb_saves_;  // attempts, as Redis counts them
     if (rc == 0) {
       lastsave_s_.store(now / 1000);

@@ -227,7 +227,6 @@ class Persistence {
   uint64_t dirty_at_save_ = 0;
   int64_t last_bgsave_try_ms_ = 0;
   bool last_bgsave_ok_ = true;
-  int last_bgsave_errno_ = 0;
   int64_t last_bgsave_time_s_ = -1;
   uint64_t rdb_saves_ = 0;
   bool last_rewrite_ok_ = true;

@@ -321,7 +321,8 @@ void RegisterServerFamily(CommandRegistry& r) {
                  kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale | kCmdNoMulti | kCmdAllowBusy,
                  Shutdown, Route::kAll, {"admin", "slow", "dangerous"},
                  "Synchronously save the dataset to disk and then shut down the server", "1.0.0",
-                 "O(N)"));
+                 "O(N)")
+                 .WhileLoading(Shutdown));
 
   constexpr uint32_t kCfg = kCmdAdmin | kCmdNoScript | kCmdLoading | kCmdStale;
   auto sub = [](std::string name, int arity, uint32_t flags, Handler h, Route route,
