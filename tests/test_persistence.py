@@ -1166,3 +1166,18 @@ def test_pfcount_cache_is_logged(start_server):
     assert after == before, (
         "GET of a HyperLogLog changed across kill -9 + restart: PFCOUNT's cached cardinality "
         "(header bytes 8..15) was not logged (before %r, after %r)" % (before[:16], after[:16]))
+
+
+@tessera_only
+def test_start_up_removes_temp_files_left_by_a_crash(start_server, tmp_path):
+    # A snapshot being written and a manifest being replaced when the process died.
+    (tmp_path / "appendonlydir").mkdir()
+    stale = [tmp_path / "dump.rdb.tmp-4242", tmp_path / "appendonlydir" / "appendonly.aof.3.base.rdb.tmp-4242",
+             tmp_path / "appendonlydir" / "appendonly.aof.manifest.tmp"]
+    keep = [tmp_path / "notes.txt", tmp_path / "appendonlydir" / "other.tmp"]
+    for p in stale + keep:
+        p.write_bytes(b"partial")
+    s = start_server(extra_args=["--dir", str(tmp_path), "--save", ""])
+    assert s.client().ping()
+    assert [p.name for p in stale if p.exists()] == []
+    assert all(p.exists() for p in keep)

@@ -185,6 +185,22 @@ std::unordered_map<uint64_t, uint64_t> CountTxnParts(const std::vector<std::stri
   return parts;
 }
 
+// Removes the temporary files a crash left in `dir` (snapshots being written, a manifest being
+// replaced): names starting with `prefix` and holding ".tmp". Safe under the directory lock.
+void RemoveStaleTemps(const std::string& dir, const std::string& prefix) {
+  DIR* d = opendir(dir.c_str());
+  if (!d) return;
+  while (dirent* ent = readdir(d)) {
+    std::string name = ent->d_name;
+    if (name.compare(0, prefix.size(), prefix) == 0 &&
+        name.find(".tmp", prefix.size()) != name.npos) {
+      LOG_NOTICE("Removing %s/%s, left by an interrupted write", dir.c_str(), name.c_str());
+      unlink((dir + "/" + name).c_str());
+    }
+  }
+  closedir(d);
+}
+
 struct LogFile {
   uint64_t gen;
   int shard;
@@ -223,6 +239,10 @@ bool Persistence::Load(std::string* err) {
   std::string pid = std::to_string(getpid()) + "\n";
   if (ftruncate(lock_fd_, 0) == 0 && write(lock_fd_, pid.data(), pid.size()) < 0) {
   }
+  std::string rdb = rdb_path();
+  size_t slash = rdb.rfind('/');
+  RemoveStaleTemps(slash == std::string::npos ? "." : rdb.substr(0, slash), rdb.substr(slash + 1));
+  RemoveStaleTemps(aof_dir(), c.appendfilename + ".");
   Shard* previous = CurrentShard();
   bool ok;
   int64_t start = NowMs();
