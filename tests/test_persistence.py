@@ -1181,3 +1181,57 @@ def test_start_up_removes_temp_files_left_by_a_crash(start_server, tmp_path):
     assert s.client().ping()
     assert [p.name for p in stale if p.exists()] == []
     assert all(p.exists() for p in keep)
+
+
+@tessera_only
+@pytest.mark.parametrize("threads", [1, 3])
+def test_blocked_clients_served_later_are_logged(start_server, threads):
+    # Pops made when a blocked BLPOP / BLMOVE / BZPOPMIN is served later (not while the
+    # command runs) must be in the log: after kill -9 the popped elements stay popped.
+    s = start_server(threads=threads, extra_args=AOF_ALWAYS)
+    c = s.client()
+    results = {}
+
+    def block(name, *cmd):
+        results[name] = s.client().execute_command(*cmd)
+
+    waiters = [threading.Thread(target=block, args=("blpop", "BLPOP", "q1", "q2", "5")),
+               threading.Thread(target=block, args=("blmove", "BLMOVE", "src", "{src}dst", "LEFT", "RIGHT", "5")),
+               threading.Thread(target=block, args=("bzpop", "BZPOPMIN", "z", "5"))]
+    for t in waiters:
+        t.start()
+    assert wait_for(lambda: int(info(c, "clients")["blocked_clients"]) == 3, 5)
+    c.rpush("q2", "a", "b")
+    c.rpush("src", "x", "y")
+    c.zadd("z", {"m1": 1, "m2": 2})
+    for t in waiters:
+        t.join(10)
+    assert results == {"blpop": (b"q2", b"a"), "blmove": b"x", "bzpop": (b"z", b"m1", 1.0)}
+    kill9(s)
+    restart_checked(s, "blocked-client serves", threads=threads)
+    c = s.client()
+    assert c.lrange("q2", 0, -1) == [b"b"]
+    assert c.lrange("src", 0, -1) == [b"y"]
+    assert c.lrange("{src}dst", 0, -1) == [b"x"]
+    assert c.zrange("z", 0, -1) == [b"m2"]
+
+
+@tessera_only
+def test_failed_log_rotation_keeps_the_current_logs(start_server):
+    # BGREWRITEAOF cannot create the next generation's file (a directory is in its way): it
+    # fails, and the current generation's logs stay whole.
+    s = start_server(threads=2, extra_args=AOF_ALWAYS)
+    c = s.client()
+    for i in range(50):
+        c.set("k%d" % i, i)
+    gen = max(int(f.split(".")[2]) for f in tlogs(s))
+    os.mkdir(os.path.join(aof_dir(s), "appendonly.aof.%d.1.tlog" % (gen + 1)))
+    with pytest.raises(Exception):
+        c.bgrewriteaof()
+    c.set("after", "1")
+    kill9(s)
+    os.rmdir(os.path.join(aof_dir(s), "appendonly.aof.%d.1.tlog" % (gen + 1)))
+    restart_checked(s, "failed rotation")
+    c = s.client()
+    assert c.dbsize() == 51
+    assert c.get("k49") == b"49" and c.get("after") == b"1"
