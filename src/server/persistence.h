@@ -55,8 +55,6 @@ class ShardPersistence : public KeyspaceObserver {
 
   bool logging() const { return log_.is_open(); }
   ShardLog& log() { return log_; }
-  uint16_t slot_lo() const { return slot_lo_; }
-  uint16_t slot_hi() const { return slot_hi_; }
 
   // Log records (only while logging()).
   void LogCommand(int db, int64_t now_ms, ArgList args);
@@ -77,7 +75,6 @@ class ShardPersistence : public KeyspaceObserver {
   // it returns true (done; also when the snapshot failed).
   void BeginSnapshot(std::shared_ptr<SnapshotWriter> w, bool compress);
   bool Step(int64_t budget_us);
-  bool in_snapshot() const { return writer_ != nullptr; }
   uint64_t keys_written() const { return keys_written_; }
 
   // End of a loop iteration: a snapshot slice, then the log written (and fsynced when
@@ -101,7 +98,6 @@ class ShardPersistence : public KeyspaceObserver {
               ShardLog* into);
   void InstallLog(ShardLog& log);
   void CloseLog();
-  int write_error() const { return write_error_; }
 
  private:
   wal::Record NewRecord(wal::Type type, int db, int64_t now_ms) const;

@@ -52,7 +52,6 @@ int SnapshotWriter::WriteOut(const std::string& data) {
     if (n <= 0) return n < 0 ? errno : ENOSPC;
     done += static_cast<size_t>(n);
   }
-  written_ += data.size();
   return 0;
 }
 

@@ -32,7 +32,6 @@ class SnapshotWriter {
   // Set when writing failed: shards stop serialising.
   bool failed() const { return failed_.load(std::memory_order_relaxed); }
   size_t queued_bytes() const { return queued_.load(std::memory_order_relaxed); }
-  uint64_t written_bytes() const { return written_.load(std::memory_order_relaxed); }
   // Waits for the thread (after `done` ran, or to abandon the file on shutdown).
   void Join();
   // After the thread ended: 0 or the errno that failed the file.
@@ -52,7 +51,6 @@ class SnapshotWriter {
   std::condition_variable cv_;
   std::deque<std::string> chunks_;
   std::atomic<size_t> queued_{0};
-  std::atomic<uint64_t> written_{0};
   std::atomic<bool> failed_{false};
   std::atomic<int> result_{0};
   std::thread thread_;
