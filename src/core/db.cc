@@ -26,10 +26,10 @@ void Db::AccountHeap(size_t before, size_t after) {
 
 Entry* Db::Ptr(KeyTable::Handle h) const { return static_cast<Entry*>(ks_->slab().Ptr(h)); }
 
-KeyTable::Handle Db::Create(std::string_view key, Value&& v, bool with_ttl) {
-  size_t size = Entry::EncodedSize(key, v, with_ttl);
+KeyTable::Handle Db::Create(std::string_view key, Value&& v, bool with_ttl, bool with_mc) {
+  size_t size = Entry::EncodedSize(key, v, with_ttl, with_mc);
   KeyTable::Handle h = ks_->slab().Allocate(size);
-  Entry* e = Entry::Encode(ks_->slab().Ptr(h), key, std::move(v), with_ttl);
+  Entry* e = Entry::Encode(ks_->slab().Ptr(h), key, std::move(v), with_ttl, with_mc);
   e->set_snap_mark(snap_->parity);  // not part of a snapshot already being written
   ks_->AddHeap(e->HeapBytes());
   return h;
@@ -81,11 +81,13 @@ Entry* Db::Set(std::string_view key, Value v, int64_t now_ms, bool keep_ttl) {
   Capture(e);
   bool ttl = keep_ttl && e->has_expire();
   if (!ttl) RemoveVolatile(e);
-  return Reshape(e, &v, ttl);
+  // A new value over RESP is a new item to memcached: flags 0, its CAS given when asked.
+  return Reshape(e, &v, ttl, false);
 }
 
 Entry* Db::SetValue(Entry* e, Value v) {
   Capture(e);
+  NewCas(e);
   if (e->is_int() && v.is_int()) {
     e->set_int_value(v.int_value());
     return e;
@@ -93,7 +95,46 @@ Entry* Db::SetValue(Entry* e, Value v) {
   return Reshape(e, &v, e->has_expire());
 }
 
-Entry* Db::Reshape(Entry* e, Value* v, bool with_ttl) {
+uint64_t Db::NextCas() {
+  static std::atomic<uint64_t> seq{0};
+  return seq.fetch_add(1, std::memory_order_relaxed) + 1;
+}
+
+Entry* Db::SetItem(std::string_view key, Value v, int64_t now_ms, int64_t expire_ms,
+                   uint32_t client_flags) {
+  bool ttl = expire_ms != Entry::kNoExpire;
+  Entry* e = table_.Find(key);
+  if (!e) {
+    ValueType type = v.type();
+    KeyTable::Handle h = Create(key, std::move(v), ttl, true);
+    e = Ptr(h);
+    e->set_clock(ks_->NewClock(now_ms));
+    table_.Insert(h);
+    Publish();
+    NoteAdded(key, type);
+  } else {
+    Capture(e);
+    // The TTL room stays when the old entry had it: the new expiry (or none) is set below.
+    if (!ttl) RemoveVolatile(e);
+    e = Reshape(e, &v, ttl, true);
+    ks_->Touch(e, now_ms);
+  }
+  e->set_mc(client_flags, NextCas());
+  if (ttl) {
+    if (e->volatile_idx() == Entry::kNotVolatile) AddVolatile(e, ks_->slab().HandleOf(e));
+    e->set_expire_ms(expire_ms);
+  }
+  return e;
+}
+
+Entry* Db::EnsureCas(Entry* e) {
+  if (e->has_mc()) return e;
+  e = Reshape(e, nullptr, e->has_expire(), true);
+  e->set_mc(0, NextCas());
+  return e;
+}
+
+Entry* Db::Reshape(Entry* e, Value* v, bool with_ttl, bool with_mc) {
   Capture(e);
   KeyTable::Handle old = ks_->slab().HandleOf(e);
   std::string_view key = e->key();
@@ -103,18 +144,21 @@ Entry* Db::Reshape(Entry* e, Value* v, bool with_ttl) {
     own = e->TakeValue();
     v = &own;
   }
-  size_t size = Entry::EncodedSize(key, *v, with_ttl);
+  size_t size = Entry::EncodedSize(key, *v, with_ttl, with_mc);
   size_t old_size = e->encoded_size();
   bool had_ttl = e->has_expire();
   int64_t expire = e->expire_ms();
   uint32_t vidx = had_ttl ? e->volatile_idx() : Entry::kNotVolatile;
-  // Same block size and TTL layout: encode in place.
-  if (had_ttl == with_ttl && SlabAllocator::BlockSize(size) == SlabAllocator::BlockSize(old_size)) {
+  uint32_t mc_flags = e->mc_flags();
+  uint64_t cas = e->cas();
+  // Same block size and layout: encode in place.
+  if (had_ttl == with_ttl && e->has_mc() == with_mc &&
+      SlabAllocator::BlockSize(size) == SlabAllocator::BlockSize(old_size)) {
     uint32_t clock = e->clock();
     ks_->SubHeap(e->HeapBytes());
     e->ReleasePayload();
     // The key is rewritten onto itself (same offset): Encode copies it with memmove.
-    Entry::Encode(e, key, std::move(*v), with_ttl);
+    Entry::Encode(e, key, std::move(*v), with_ttl, with_mc);
     e->set_snap_mark(snap_->parity);
     ks_->AddHeap(e->HeapBytes());
     e->set_clock(clock);
@@ -122,11 +166,13 @@ Entry* Db::Reshape(Entry* e, Value* v, bool with_ttl) {
       e->set_expire_ms(expire);
       e->set_volatile_idx(vidx);
     }
+    if (with_mc) e->set_mc(mc_flags, cas);
     return e;
   }
-  KeyTable::Handle h = Create(key, std::move(*v), with_ttl);
+  KeyTable::Handle h = Create(key, std::move(*v), with_ttl, with_mc);
   Entry* n = Ptr(h);
   n->set_clock(e->clock());
+  if (with_mc) n->set_mc(mc_flags, cas);
   if (with_ttl) {
     n->set_expire_ms(had_ttl ? expire : Entry::kNoExpire);
     n->set_volatile_idx(vidx);
@@ -154,6 +200,8 @@ std::optional<Db::Detached> Db::Take(std::string_view key) {
   Detached d;
   d.expire_ms = e->expire_ms();
   d.clock = e->clock();
+  d.mc = e->has_mc();
+  d.mc_flags = e->mc_flags();
   RemoveVolatile(e);
   ks_->SubHeap(e->HeapBytes());
   d.value = e->TakeValue();
@@ -166,9 +214,10 @@ std::optional<Db::Detached> Db::Take(std::string_view key) {
 Entry* Db::Put(std::string_view key, Detached d) {
   bool ttl = d.expire_ms != Entry::kNoExpire;
   ValueType type = d.value.type();
-  KeyTable::Handle h = Create(key, std::move(d.value), ttl);
+  KeyTable::Handle h = Create(key, std::move(d.value), ttl, d.mc);
   Entry* e = Ptr(h);
   e->set_clock(d.clock);
+  if (d.mc) e->set_mc(d.mc_flags, NextCas());
   table_.Insert(h);
   Publish();
   if (ttl) {
@@ -203,6 +252,7 @@ Entry* Db::EditString(Entry* e, const std::function<void(std::string&)>& edit) {
     Value v = Value::Bytes(e->ToString(), true, true);
     e = Reshape(e, &v, e->has_expire());
   }
+  NewCas(e);
   ks_->SubHeap(e->HeapBytes());
   edit(*e->heap_string());
   ks_->AddHeap(e->HeapBytes());

@@ -67,6 +67,8 @@ class Db {
     Value value;
     int64_t expire_ms = Entry::kNoExpire;
     uint32_t clock = 0;
+    bool mc = false;  // a memcached item: keeps its client flags (and gets a new CAS)
+    uint32_t mc_flags = 0;
   };
   // Removes `key` and returns its contents, or nullopt.
   std::optional<Detached> Take(std::string_view key);
@@ -75,6 +77,17 @@ class Db {
 
   Entry* SetExpire(Entry* e, int64_t when_ms);
   Entry* ClearExpire(Entry* e);
+
+  // Memcached items (docs/memcached.md): a string with client flags and a CAS unique that
+  // changes on every write of the value, from whichever protocol. Sets `key` to a new item
+  // (`expire_ms` absolute or Entry::kNoExpire) with a fresh CAS.
+  Entry* SetItem(std::string_view key, Value v, int64_t now_ms, int64_t expire_ms,
+                 uint32_t client_flags);
+  // Gives a key written over RESP its memcached metadata (flags 0, a fresh CAS) the first
+  // time memcached needs its CAS; returns the entry.
+  Entry* EnsureCas(Entry* e);
+  // A CAS unique no other write of any shard has had.
+  static uint64_t NextCas();
 
   // Runs `edit` on the string value of `e` as a growable buffer (converting an int or inline
   // value first, which makes its encoding "raw") and accounts for the size change.
@@ -137,12 +150,18 @@ class Db {
  private:
   Entry* Ptr(KeyTable::Handle h) const;
   // Allocates and encodes an entry; the caller links it.
-  KeyTable::Handle Create(std::string_view key, Value&& v, bool with_ttl);
+  KeyTable::Handle Create(std::string_view key, Value&& v, bool with_ttl, bool with_mc = false);
   // Frees an unlinked entry's block and payload.
   void Destroy(KeyTable::Handle h);
-  // Re-encodes `e` with `v` (or its own value when v is null) and TTL room `with_ttl`,
-  // relinking it; returns the new entry.
-  Entry* Reshape(Entry* e, Value* v, bool with_ttl);
+  // Re-encodes `e` with `v` (or its own value when v is null), TTL room `with_ttl` and
+  // memcached metadata `with_mc` (kept from e when both have it), relinking it; returns the
+  // new entry.
+  Entry* Reshape(Entry* e, Value* v, bool with_ttl, bool with_mc);
+  Entry* Reshape(Entry* e, Value* v, bool with_ttl) { return Reshape(e, v, with_ttl, e->has_mc()); }
+  // A value changed in place: a memcached item gets a new CAS.
+  static void NewCas(Entry* e) {
+    if (e->has_mc()) e->set_cas(NextCas());
+  }
   void AddVolatile(Entry* e, KeyTable::Handle h);
   void RemoveVolatile(Entry* e);
   void Expire(Entry* e);

@@ -163,6 +163,64 @@ TEST(Db, AddStartsWithTheKeyspaceClock) {
   EXPECT_EQ(e->expire_ms(), Entry::kNoExpire);
 }
 
+TEST(Db, MemcachedItemsKeepFlagsAndGetANewCasOnEveryWrite) {
+  Keyspace ks(1);
+  Db& db = ks.db(0);
+  Entry* e = db.SetItem("k", Value::FromString("v1"), 1000, Entry::kNoExpire, 0xFFFFFFFFu);
+  EXPECT_TRUE(e->has_mc());
+  EXPECT_FALSE(e->has_expire());
+  EXPECT_EQ(e->key(), "k");
+  EXPECT_EQ(e->ToString(), "v1");
+  EXPECT_EQ(e->mc_flags(), 0xFFFFFFFFu);
+  uint64_t c1 = e->cas();
+  EXPECT_NE(c1, 0u);
+
+  // Replacing with a TTL, then without: the sections come and go, the key stays readable.
+  e = db.SetItem("k", Value::FromString(std::string(100, 'x')), 1000, 9000, 7);
+  EXPECT_TRUE(e->has_expire());
+  EXPECT_EQ(e->expire_ms(), 9000);
+  EXPECT_EQ(db.expires_count(), 1u);
+  EXPECT_EQ(e->mc_flags(), 7u);
+  uint64_t c2 = e->cas();
+  EXPECT_GT(c2, c1);
+  EXPECT_EQ(db.Find("k", 9000), nullptr);
+  e = db.SetItem("k", Value::FromInt(5), 1000, 20000, 3);
+  e = db.SetItem("k", Value::FromInt(5), 1000, Entry::kNoExpire, 3);
+  EXPECT_FALSE(e->has_expire());
+  EXPECT_EQ(db.expires_count(), 0u);
+
+  // In-place changes from either protocol give a new CAS and keep the flags.
+  uint64_t c3 = e->cas();
+  e = db.SetValue(e, Value::FromInt(6));
+  EXPECT_GT(e->cas(), c3);
+  EXPECT_EQ(e->mc_flags(), 3u);
+  uint64_t c4 = e->cas();
+  e = db.EditString(e, [](std::string& s) { s += "0"; });
+  EXPECT_EQ(e->ToString(), "60");
+  EXPECT_GT(e->cas(), c4);
+  EXPECT_EQ(e->mc_flags(), 3u);
+  e = db.SetExpire(e, 50000);
+  EXPECT_EQ(e->mc_flags(), 3u);
+  EXPECT_EQ(e->ToString(), "60");
+
+  // A RESP SET makes a new item: no memcached metadata until memcached asks for its CAS.
+  e = db.Set("k", Value::FromString("resp"), 1000);
+  EXPECT_FALSE(e->has_mc());
+  EXPECT_EQ(e->mc_flags(), 0u);
+  e = db.EnsureCas(e);
+  EXPECT_TRUE(e->has_mc());
+  EXPECT_GT(e->cas(), c4);
+  EXPECT_EQ(e->ToString(), "resp");
+  EXPECT_EQ(db.EnsureCas(e)->cas(), e->cas());
+
+  // RENAME-style moves keep the flags.
+  db.SetItem("m", Value::FromString("moved"), 1000, Entry::kNoExpire, 42);
+  Entry* p = db.Put("n", std::move(*db.Take("m")));
+  EXPECT_EQ(p->mc_flags(), 42u);
+  EXPECT_EQ(p->ToString(), "moved");
+  ExpectAccountingMatches(ks);
+}
+
 TEST(Db, TakeAndPutKeepTtlAndClockAcrossDbs) {
   Keyspace ks(2);
   Db& src = ks.db(0);

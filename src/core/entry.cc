@@ -16,8 +16,9 @@ bool InlineFits(size_t fixed, size_t len) {
 
 }  // namespace
 
-size_t Entry::EncodedSize(std::string_view key, const Value& v, bool with_ttl) {
-  size_t fixed = kTtlAt + (with_ttl ? 12 : 0) + VarintLen(key.size()) + key.size();
+size_t Entry::EncodedSize(std::string_view key, const Value& v, bool with_ttl, bool with_mc) {
+  size_t fixed = kTtlAt + (with_ttl ? kTtlBytes : 0) + (with_mc ? kMcBytes : 0) +
+                 VarintLen(key.size()) + key.size();
   if (auto* s = std::get_if<Value::Str>(&v.data_)) {
     if (!s->edited && InlineFits(fixed, s->bytes.size()))
       return fixed + VarintLen(s->bytes.size()) + s->bytes.size();
@@ -25,18 +26,23 @@ size_t Entry::EncodedSize(std::string_view key, const Value& v, bool with_ttl) {
   return fixed + 8;
 }
 
-Entry* Entry::Encode(void* mem, std::string_view key, Value&& v, bool with_ttl) {
+Entry* Entry::Encode(void* mem, std::string_view key, Value&& v, bool with_ttl, bool with_mc) {
   char* p = static_cast<char*>(mem);
   Entry* e = reinterpret_cast<Entry*>(p);
-  uint8_t flags = with_ttl ? kHasTtl : 0;
-  size_t fixed = kTtlAt + (with_ttl ? 12 : 0) + VarintLen(key.size()) + key.size();
+  uint8_t flags = (with_ttl ? kHasTtl : 0) | (with_mc ? kHasMc : 0);
+  size_t fixed = kTtlAt + (with_ttl ? kTtlBytes : 0) + (with_mc ? kMcBytes : 0) +
+                 VarintLen(key.size()) + key.size();
   char* q = p + kTtlAt;
   if (with_ttl) {
     int64_t none = kNoExpire;
     uint32_t idx = kNotVolatile;
     memcpy(q, &none, 8);
     memcpy(q + 8, &idx, 4);
-    q += 12;
+    q += kTtlBytes;
+  }
+  if (with_mc) {
+    memset(q, 0, kMcBytes);
+    q += kMcBytes;
   }
   q = PutVarint(q, key.size());
   memmove(q, key.data(), key.size());
@@ -172,7 +178,7 @@ Value Entry::TakeValue() {
       return Value::Bytes(std::string(*BytesView()), flags() & kRaw, false);
   }
   // The payload now belongs to `out`; leave an int behind so nothing is released twice.
-  bytes_mut()[kFlagsAt] = static_cast<char>(flags() & kHasTtl);
+  bytes_mut()[kFlagsAt] = static_cast<char>(flags() & (kHasTtl | kHasMc));
   return out;
 }
 

@@ -34,6 +34,12 @@ Value Value::FromString(std::string_view s) {
   return out;
 }
 
+Value Value::FromOwnedString(std::string s) {
+  if (s.size() <= 20) return FromString(s);
+  bool raw = s.size() > kEmbstrMax;
+  return Bytes(std::move(s), raw, false);
+}
+
 Value Value::Bytes(std::string s, bool raw, bool edited) {
   Value out;
   out.data_ = Str{std::move(s), raw, edited};

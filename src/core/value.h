@@ -35,6 +35,8 @@ class Value {
   static Value FromInt(int64_t v) { return Value(v); }
   // Stores `s` as an integer when it is one, else as bytes.
   static Value FromString(std::string_view s);
+  // The same, taking the bytes of a long string instead of copying them.
+  static Value FromOwnedString(std::string s);
   // Stores `s` as bytes, never as an integer, with Redis's "raw" encoding; `edited` marks a
   // string that is edited in place (APPEND, SETRANGE) and is kept in its own growable buffer.
   static Value Bytes(std::string s, bool raw, bool edited);

@@ -51,8 +51,11 @@ enum Type : uint8_t {
   kTypeStreamListpacks3 = 21,
 };
 
-// Opcodes between keys (RDB_OPCODE_*).
+// Opcodes between keys (RDB_OPCODE_*), and Tessera's own.
 enum Opcode : uint8_t {
+  // Tessera: the memcached client flags (u32, little-endian) of the key that follows; written
+  // only for items with non-zero flags (redis-server cannot load such a file; docs/rdb.md).
+  kOpMcFlags = 200,
   kOpFunction2 = 245,
   kOpFunctionPreGa = 246,
   kOpModuleAux = 247,
@@ -83,6 +86,7 @@ class Encoder {
   // Access metadata for the key that follows (written by Redis under LRU / LFU policies).
   void Idle(uint64_t seconds);
   void Freq(uint8_t counter);
+  void McFlags(uint32_t flags);
   // EXPIRETIME_MS when expire_ms >= 0, then the value's type byte, the key and the value.
   void KeyValue(std::string_view key, const Entry& e, int64_t expire_ms);
   void KeyValue(std::string_view key, const Value& v, int64_t expire_ms);
@@ -126,8 +130,9 @@ struct LoadedKey {
   std::string key;
   Value value;
   int64_t expire_ms = Entry::kNoExpire;
-  std::optional<uint64_t> idle_s;  // RDB_OPCODE_IDLE
-  std::optional<uint8_t> freq;     // RDB_OPCODE_FREQ
+  std::optional<uint64_t> idle_s;    // RDB_OPCODE_IDLE
+  std::optional<uint8_t> freq;       // RDB_OPCODE_FREQ
+  std::optional<uint32_t> mc_flags;  // kOpMcFlags
 };
 
 struct LoadCallbacks {

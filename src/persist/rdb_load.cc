@@ -935,6 +935,7 @@ bool LoadFile(const std::string& path, const EncodingLimits& limits, const LoadC
     int64_t expire = Entry::kNoExpire;
     std::optional<uint64_t> idle;
     std::optional<uint8_t> freq;
+    std::optional<uint32_t> mc_flags;
     uint64_t next_progress = kProgressEvery;
     std::string aux_key, aux_value;
     for (;;) {
@@ -959,6 +960,10 @@ bool LoadFile(const std::string& path, const EncodingLimits& limits, const LoadC
         case kOpIdle:
           if (!ps.Len(&v)) return false;
           idle = v;
+          continue;
+        case kOpMcFlags:
+          if (!ps.LE(&v, 4)) return false;
+          mc_flags = static_cast<uint32_t>(v);
           continue;
         case kOpEof:
           break;
@@ -991,11 +996,13 @@ bool LoadFile(const std::string& path, const EncodingLimits& limits, const LoadC
             lk.expire_ms = expire;
             lk.idle_s = idle;
             lk.freq = freq;
+            lk.mc_flags = mc_flags;
             cb.key(std::move(lk));
           }
           expire = Entry::kNoExpire;
           idle.reset();
           freq.reset();
+          mc_flags.reset();
           if (cb.progress && in.offset() >= next_progress) {
             cb.progress(in.offset());
             next_progress = in.offset() + kProgressEvery;

@@ -452,7 +452,13 @@ void Encoder::Freq(uint8_t counter) {
   out_->push_back(static_cast<char>(counter));
 }
 
+void Encoder::McFlags(uint32_t flags) {
+  out_->push_back(static_cast<char>(kOpMcFlags));
+  PutLE(out_, flags, 4);
+}
+
 void Encoder::KeyValue(std::string_view key, const Entry& e, int64_t expire_ms) {
+  if (e.mc_flags() != 0) McFlags(e.mc_flags());
   if (expire_ms >= 0) {
     out_->push_back(static_cast<char>(kOpExpireTimeMs));
     PutLE(out_, static_cast<uint64_t>(expire_ms), 8);

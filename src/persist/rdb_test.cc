@@ -1181,6 +1181,35 @@ TEST(RdbFile, OpcodesAndRefusals) {
   EXPECT_EQ(Describe(l4.keys[0].value), "string 1:v,");
 }
 
+TEST(RdbFile, MemcachedFlagsOpcodeRoundTrips) {
+  TempDir dir;
+  std::string path = dir.File("mc.rdb");
+  std::string err;
+  // An entry with memcached flags writes MC_FLAGS before its key; one without does not.
+  auto entry = [](std::vector<uint64_t>* mem, uint32_t flags) {
+    Value v = Value::FromString("item");
+    size_t n = Entry::EncodedSize("k", v, false, true);
+    mem->resize((n + 7) / 8);
+    Entry* e = Entry::Encode(mem->data(), "k", std::move(v), false, true);
+    e->set_mc(flags, 99);
+    return e;
+  };
+  std::vector<uint64_t> m1, m2;
+  Entry* with = entry(&m1, 0xDEADBEEF);
+  Entry* without = entry(&m2, 0);
+  WriteFile(path, FileOf([&](Encoder& enc) {
+              enc.KeyValue("k", *with, 5000);
+              enc.KeyValue("k2", *without, -1);
+            }));
+  EXPECT_NE(ReadFile(path).find("\xc8\xef\xbe\xad\xde"), std::string::npos);
+  Loaded l;
+  ASSERT_TRUE(Load(path, &l, &err)) << err;
+  ASSERT_EQ(l.keys.size(), 2u);
+  EXPECT_EQ(l.keys[0].mc_flags, std::optional<uint32_t>(0xDEADBEEF));
+  EXPECT_EQ(l.keys[0].expire_ms, 5000);
+  EXPECT_FALSE(l.keys[1].mc_flags);
+}
+
 TEST(RdbFile, RandomMutationsNeverCrash) {
   TempDir dir;
   std::string path = dir.File("m.rdb");
