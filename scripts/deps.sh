@@ -6,8 +6,8 @@ set -euo pipefail
 PACKAGES=(
   build-essential make cmake pkg-config
   libgtest-dev libjemalloc-dev liburing-dev
-  python3 python3-pytest python3-redis
-  redis-server redis-tools memcached
+  python3 python3-pytest python3-redis python3-pymemcache python3-pylibmc
+  redis-server redis-tools memcached libmemcached-tools
 )
 missing=()
 for p in "${PACKAGES[@]}"; do

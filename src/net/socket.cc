@@ -14,10 +14,14 @@
 
 namespace tessera {
 
-int ListenTcp(const std::string& bind_addr, int port, int backlog, std::string* err) {
+namespace {
+
+// A non-blocking socket of `type` bound to bind_addr:port, or -1 with *err set.
+int BoundSocket(const std::string& bind_addr, int port, int type, bool reuse_port,
+                std::string* err) {
   addrinfo hints{}, *res = nullptr;
   hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_socktype = type;
   hints.ai_flags = AI_PASSIVE | AI_NUMERICHOST;
   std::string port_s = std::to_string(port);
   int rc = getaddrinfo(bind_addr.c_str(), port_s.c_str(), &hints, &res);
@@ -25,7 +29,7 @@ int ListenTcp(const std::string& bind_addr, int port, int backlog, std::string* 
     *err = gai_strerror(rc);
     return -1;
   }
-  int fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  int fd = socket(res->ai_family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
   if (fd < 0) {
     *err = strerror(errno);
     freeaddrinfo(res);
@@ -33,18 +37,33 @@ int ListenTcp(const std::string& bind_addr, int port, int backlog, std::string* 
   }
   int one = 1;
   setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (bind(fd, res->ai_addr, res->ai_addrlen) != 0 || listen(fd, backlog) != 0) {
+  if (reuse_port) setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+  if (bind(fd, res->ai_addr, res->ai_addrlen) != 0) {
     *err = strerror(errno);
     close(fd);
-    freeaddrinfo(res);
-    return -1;
+    fd = -1;
   }
   freeaddrinfo(res);
   return fd;
 }
 
-namespace {
-std::string FormatAddr(const sockaddr_storage& ss) {
+}  // namespace
+
+int ListenTcp(const std::string& bind_addr, int port, int backlog, std::string* err) {
+  int fd = BoundSocket(bind_addr, port, SOCK_STREAM, false, err);
+  if (fd >= 0 && listen(fd, backlog) != 0) {
+    *err = strerror(errno);
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+int BindUdp(const std::string& bind_addr, int port, std::string* err) {
+  return BoundSocket(bind_addr, port, SOCK_DGRAM, true, err);
+}
+
+std::string FormatAddress(const sockaddr_storage& ss) {
   char host[INET6_ADDRSTRLEN] = "?";
   int port = 0;
   if (ss.ss_family == AF_INET) {
@@ -58,20 +77,19 @@ std::string FormatAddr(const sockaddr_storage& ss) {
   }
   return std::string(host) + ":" + std::to_string(port);
 }
-}  // namespace
 
 std::string PeerAddress(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);
   if (getpeername(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?:0";
-  return FormatAddr(ss);
+  return FormatAddress(ss);
 }
 
 std::string LocalAddress(int fd) {
   sockaddr_storage ss{};
   socklen_t len = sizeof(ss);
   if (getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return "?:0";
-  return FormatAddr(ss);
+  return FormatAddress(ss);
 }
 
 void SetKeepAlive(int fd, int idle_s) {

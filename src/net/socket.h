@@ -1,12 +1,21 @@
 // Small socket helpers: listening sockets and peer/local address strings.
 #pragma once
 
+#include <sys/socket.h>
+
 #include <string>
 
 namespace tessera {
 
 // Returns a non-blocking listening socket bound to bind_addr:port, or -1 with *err set.
 int ListenTcp(const std::string& bind_addr, int port, int backlog, std::string* err);
+
+// A non-blocking UDP socket bound to bind_addr:port with SO_REUSEPORT (one per shard thread
+// on the same port: the kernel spreads datagrams over them by source), or -1 with *err set.
+int BindUdp(const std::string& bind_addr, int port, std::string* err);
+
+// "ip:port" of an address.
+std::string FormatAddress(const sockaddr_storage& ss);
 
 // "ip:port" of the peer / local end of a connected socket.
 std::string PeerAddress(int fd);

@@ -82,14 +82,15 @@ uint32_t CommandRegistry::HashName(std::string_view lower) {
 void CommandRegistry::Register(CommandSpec spec) {
   auto owned = std::make_unique<CommandSpec>(std::move(spec));
   for (auto& sub : owned->subcommands) sub.name = owned->name + "|" + sub.name;
-  top_.push_back(owned.get());
+  if (!(owned->flags & kCmdMemcache)) top_.push_back(owned.get());
+  named_.push_back(owned.get());
   // Keep the table at most half full so probes stay short and always end.
-  if (top_.size() * 2 > slots_.size())
+  if (named_.size() * 2 > slots_.size())
     slots_.assign(slots_.size() * 2, nullptr);
   else
     slots_.assign(slots_.size(), nullptr);
   size_t mask = slots_.size() - 1;
-  for (const CommandSpec* c : top_) {
+  for (const CommandSpec* c : named_) {
     size_t i = HashName(c->name) & mask;
     while (slots_[i]) i = (i + 1) & mask;
     slots_[i] = c;

@@ -34,6 +34,9 @@ enum CmdFlag : uint32_t {
   kCmdNoMulti = 1 << 14,
   kCmdMovableKeys = 1 << 15,
   kCmdAllowBusy = 1 << 16,
+  // Tessera's own: the memcached front door's operations (server/memcache.h). Not listed by
+  // COMMAND, unknown to RESP clients; findable for dispatch and log replay.
+  kCmdMemcache = 1 << 17,
 };
 
 // Where a command runs.
@@ -127,7 +130,7 @@ class CommandRegistry {
   // Case-insensitive lookup of a subcommand of `parent`.
   const CommandSpec* FindSub(const CommandSpec& parent, std::string_view sub) const;
 
-  // Every top-level command, in registration order.
+  // Every top-level command RESP clients see (not kCmdMemcache ones), in registration order.
   const std::vector<const CommandSpec*>& commands() const { return top_; }
   // Every command and subcommand, indexed by CommandSpec::id.
   const std::vector<const CommandSpec*>& all() const { return all_; }
@@ -138,6 +141,7 @@ class CommandRegistry {
   std::vector<std::unique_ptr<CommandSpec>> owned_;
   std::vector<const CommandSpec*> top_;
   std::vector<const CommandSpec*> all_;
+  std::vector<const CommandSpec*> named_;  // every top-level command, for the name table
   // Open-addressing table of lowercase names (power-of-two size, linear probing): the lookup
   // runs once per command, so it lowercases and hashes in one pass with no allocation.
   static uint32_t HashName(std::string_view lower);

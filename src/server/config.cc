@@ -303,6 +303,10 @@ const std::vector<Setting>& Settings() {
     s.push_back(IntSetting("timeout", &Config::timeout, 0, INT_MAX, true));
     s.push_back(IntSetting("tcp-backlog", &Config::tcp_backlog, 0, INT_MAX, false));
     s.push_back(IntSetting("tcp-keepalive", &Config::tcp_keepalive, 0, INT_MAX, true));
+    s.push_back(IntSetting("memcached-port", &Config::memcached_port, 0, 65535, false));
+    s.push_back(IntSetting("memcached-udp-port", &Config::memcached_udp_port, 0, 65535, false));
+    s.push_back(
+        MemSetting("memcached-item-size-max", &Config::memcached_item_size_max, 1024, false));
     s.push_back(MemSetting("proto-max-bulk-len", &Config::proto_max_bulk_len, 1024 * 1024, true));
     s.push_back(MemSetting("client-query-buffer-limit", &Config::client_query_buffer_limit,
                            1024 * 1024, true));

@@ -27,6 +27,11 @@ struct Config {
   int64_t maxclients = 10000;
   int64_t timeout = 0;  // idle seconds before a client is closed; 0 = never
   int64_t tcp_backlog = 511;
+  // The memcached front door (server/memcache.h): TCP and UDP ports (0 = off) and the
+  // largest item value (memcached's -I).
+  int64_t memcached_port = 0;
+  int64_t memcached_udp_port = 0;
+  int64_t memcached_item_size_max = 1 << 20;
   int64_t tcp_keepalive = 300;
   int64_t proto_max_bulk_len = 512LL * 1024 * 1024;
   int64_t client_query_buffer_limit = 1024LL * 1024 * 1024;

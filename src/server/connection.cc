@@ -13,6 +13,8 @@
 #include "protocol/reply_builder.h"
 #include "server/command.h"
 #include "server/dispatch.h"
+#include "server/memcache.h"
+#include "server/memcache_udp.h"
 #include "server/server.h"
 #include "server/shard.h"
 
@@ -23,12 +25,31 @@ constexpr size_t kReadChunk = 16 * 1024;
 constexpr size_t kReadPauseOutput = 64 * 1024 * 1024;
 }  // namespace
 
-Connection::Connection(Shard* shard, int fd, uint64_t id)
+Connection::Connection(Shard* shard, int fd, uint64_t id, Protocol protocol)
     : shard_(shard), fd_(fd), id_(id), parser_(shard->server().config().proto_max_bulk_len) {
+  if (protocol == Protocol::kMemcache)
+    mc_ = std::make_unique<McSession>(shard->server().config().memcached_item_size_max);
   addr = PeerAddress(fd);
   laddr = LocalAddress(fd);
   created_ms = last_interaction_ms = NowMs();
 }
+
+Connection::Connection(Shard* shard, uint64_t id, const McDatagramPeer& peer,
+                       std::string_view request)
+    : shard_(shard),
+      fd_(-1),
+      id_(id),
+      mc_(std::make_unique<McSession>(shard->server().config().memcached_item_size_max)),
+      dgram_(std::make_unique<McDatagramPeer>(peer)) {
+  addr = FormatAddress(peer.addr);
+  laddr = "udp";
+  created_ms = last_interaction_ms = NowMs();
+  memcpy(rbuf_.PrepareWrite(request.size()), request.data(), request.size());
+  rbuf_.Commit(request.size());
+  eof_ = true;
+}
+
+void Connection::RunDatagram() { ProcessInput(); }
 
 Connection::~Connection() {
   if (!closed_) Close();
@@ -51,7 +72,7 @@ void Connection::OnEvent(uint32_t events) {
 void Connection::HandleRead() {
   if (eof_ || wbuf_.size() - woff_ > kReadPauseOutput) return UpdateInterest();
   size_t want = kReadChunk;
-  int64_t pending = parser_.pending_bulk();
+  int64_t pending = mc_ ? static_cast<int64_t>(mc_->pending_bytes()) : parser_.pending_bulk();
   if (pending > 0) {
     size_t need = static_cast<size_t>(pending) + 2;
     size_t have = rbuf_.size();
@@ -84,7 +105,17 @@ void Connection::HandleRead() {
 }
 
 void Connection::ProcessInput() {
-  while (!closed_ && blocking_slot_ == 0 && !paused_ && !close_after_reply_) {
+  if (mc_)
+    mc_->ProcessInput(this);
+  else
+    ProcessResp();
+  if (!closed_) Dispatcher::SendBatch(this);
+  rbuf_.ShrinkIfIdle(1 << 20);
+  ScheduleWrite();
+}
+
+void Connection::ProcessResp() {
+  while (CanParse()) {
     size_t consumed = 0;
     auto st = parser_.Parse(rbuf_.view(), &consumed);
     rbuf_.Consume(consumed);
@@ -98,9 +129,11 @@ void Connection::ProcessInput() {
     Dispatcher::Run(this, ArgList(parser_.args().data(), parser_.argc()));
     parser_.ReleaseLargeArgs();
   }
-  if (!closed_) Dispatcher::SendBatch(this);
-  rbuf_.ShrinkIfIdle(1 << 20);
-  ScheduleWrite();
+}
+
+void Connection::ReplyError(std::string_view msg) {
+  if (mc_) return mc_->ReplyError(ReplyTarget(), msg);
+  ReplyBuilder(ReplyTarget()).Error(msg);
 }
 
 std::string* Connection::ReplyTarget() {
@@ -182,7 +215,17 @@ void Connection::ProtocolError(const std::string& msg) {
   close_after_reply_ = true;
 }
 
+void Connection::FlushDatagram() {
+  if (closed_ || inflight_ > 0 || paused_) return;
+  ReleaseSlots();
+  if (!slots_.empty()) return;
+  SendMcDatagrams(*dgram_, std::string_view(wbuf_).substr(woff_));
+  shard_->stats().net_output_bytes += wbuf_.size() - woff_;
+  Close();
+}
+
 void Connection::FlushWrites() {
+  if (dgram_) return FlushDatagram();
   while (!closed_ && woff_ < wbuf_.size()) {
     ssize_t n = write(fd_, wbuf_.data() + woff_, wbuf_.size() - woff_);
     if (n < 0) {
@@ -213,7 +256,7 @@ void Connection::FlushWrites() {
 }
 
 void Connection::UpdateInterest() {
-  if (closed_) return;
+  if (closed_ || dgram_) return;
   size_t pending = wbuf_.size() - woff_;
   uint32_t ev = 0;
   if (pending > 0) ev |= EPOLLOUT;
@@ -233,9 +276,11 @@ void Connection::Close() {
     BlockingRegistry::Cancel(shard_->server(), blocked_);
     blocked_.reset();
   }
-  shard_->loop().Remove(fd_);
-  close(fd_);
-  shard_->server().connected_clients().fetch_sub(1, std::memory_order_relaxed);
+  if (!dgram_) {
+    shard_->loop().Remove(fd_);
+    close(fd_);
+    shard_->server().connected_clients().fetch_sub(1, std::memory_order_relaxed);
+  }
   if (!inflight_) shard_->Bury(id_);
 }
 

@@ -14,6 +14,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "net/event_loop.h"
@@ -24,11 +25,19 @@
 namespace tessera {
 
 class Shard;
+class McSession;
+struct McDatagramPeer;
 struct CommandSpec;
 
 class Connection : public IoHandler {
  public:
-  Connection(Shard* shard, int fd, uint64_t id);
+  // Which front door the connection came through.
+  enum class Protocol { kResp, kMemcache };
+  Connection(Shard* shard, int fd, uint64_t id, Protocol protocol = Protocol::kResp);
+  // A memcached UDP request (`request`: the datagram's payload); its reply goes to `peer`
+  // once complete, and the connection closes.
+  Connection(Shard* shard, uint64_t id, const McDatagramPeer& peer, std::string_view request);
+  void RunDatagram();
   ~Connection() override;
 
   void OnEvent(uint32_t events) override;
@@ -39,6 +48,10 @@ class Connection : public IoHandler {
   void CloseAfterReply() { close_after_reply_ = true; }
   // Where the next reply goes: the output buffer, or the open slot behind pending ones.
   std::string* ReplyTarget();
+  // Answers a request refused by dispatch (`msg` as a Redis error line without '-'), in the
+  // connection's protocol.
+  void ReplyError(std::string_view msg);
+  bool memcache() const { return mc_ != nullptr; }
   // The reply for slot `slot`, computed on another shard or by an atomic operation, is back.
   void OnRemoteReply(uint64_t slot, std::string reply);
   // Re-runs a command held by CLIENT PAUSE once the pause is over.
@@ -85,9 +98,17 @@ class Connection : public IoHandler {
 
  private:
   friend class Dispatcher;
+  friend class McSession;
   void HandleRead();
   void ProcessInput();
+  void ProcessResp();
+  // Whether requests may be parsed now (not waiting on an atomic operation, a pause, a close).
+  bool CanParse() const {
+    return !closed_ && blocking_slot_ == 0 && !paused_ && !close_after_reply_;
+  }
   void FlushWrites();
+  // A UDP request's reply leaves once complete.
+  void FlushDatagram();
   // Asks the shard to flush this connection before it sleeps.
   void ScheduleWrite();
   // Pending replies exceed client-output-buffer-limit's hard limit for normal clients.
@@ -110,6 +131,8 @@ class Connection : public IoHandler {
   std::string wbuf_;
   size_t woff_ = 0;
   RespParser parser_;
+  std::unique_ptr<McSession> mc_;          // memcached protocol state, on the memcached port
+  std::unique_ptr<McDatagramPeer> dgram_;  // a UDP request's reply address
   bool closed_ = false;
   bool close_after_reply_ = false;
   bool eof_ = false;              // the peer shut down its sending side

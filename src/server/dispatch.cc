@@ -18,11 +18,9 @@ namespace {
 constexpr size_t kMaxBatch = 128;
 
 void Reject(Connection* conn, const CommandSpec* spec, const std::string& err) {
-  std::string* out = conn->ReplyTarget();
-  size_t before = out->size();
-  ReplyBuilder(out).Error(err);
+  conn->ReplyError(err);
   auto& st = conn->shard().stats();
-  st.CountError(std::string_view(*out).substr(before));
+  st.CountError("-" + err + "\r\n");
   if (spec) ++st.commands[spec->id].rejected_calls;
 }
 
@@ -197,7 +195,8 @@ const CommandSpec* Resolve(Connection* conn, ArgList args, std::string* err) {
     spec = Registry().Find(args[0]);
     conn->last_lookup = spec;
   }
-  if (!spec) {
+  // The memcached front door's operations exist only for its connections (and the log).
+  if (!spec || ((spec->flags & kCmdMemcache) != 0) != conn->memcache()) {
     *err = UnknownCommandError(args);
     return nullptr;
   }

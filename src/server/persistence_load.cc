@@ -309,6 +309,8 @@ bool Persistence::LoadRdb(const std::string& path, bool aof_base, std::string* e
     Db::Detached d;
     d.value = std::move(k.value);
     d.expire_ms = k.expire_ms;
+    d.mc = k.mc_flags.has_value();
+    d.mc_flags = k.mc_flags.value_or(0);
     // The file's IDLE / FREQ, when the policy uses them (as Redis's load).
     d.clock = rdb::AccessClock(shard.keyspace().eviction(), k.idle_s, k.freq, now)
                   .value_or(shard.keyspace().NewClock(now));

@@ -202,6 +202,36 @@ int Server::Run() {
                 static_cast<long long>(config_.port), err.c_str());
     return 1;
   }
+  // The memcached front door: one listening socket shared like the RESP one, and one UDP
+  // socket per shard.
+  int mc_fd = -1;
+  std::vector<int> udp_fds;
+  if (config_.memcached_port > 0) {
+    mc_fd = ListenTcp(bind, static_cast<int>(config_.memcached_port),
+                      static_cast<int>(config_.tcp_backlog), &err);
+    if (mc_fd < 0) {
+      LOG_WARNING("Could not create memcached TCP listening socket %s:%lld: %s", bind.c_str(),
+                  static_cast<long long>(config_.memcached_port), err.c_str());
+      close(fd);
+      return 1;
+    }
+  }
+  for (int i = 0; config_.memcached_udp_port > 0 && i < num_shards(); ++i) {
+    int u = BindUdp(bind, static_cast<int>(config_.memcached_udp_port), &err);
+    if (u < 0) {
+      LOG_WARNING("Could not create memcached UDP socket %s:%lld: %s", bind.c_str(),
+                  static_cast<long long>(config_.memcached_udp_port), err.c_str());
+      for (int x : udp_fds) close(x);
+      if (mc_fd >= 0) close(mc_fd);
+      close(fd);
+      return 1;
+    }
+    udp_fds.push_back(u);
+  }
+  auto start = [&] {
+    for (auto& shard : shards_)
+      shard->Start({fd, mc_fd, udp_fds.empty() ? -1 : udp_fds[shard->index()]});
+  };
   // The shards serve connections while the data loads: they answer -LOADING (and INFO shows
   // the progress) but leave the keyspaces to this thread until it is done.
   // `dir` is reported absolute, as Redis's (it chdir()s there).
@@ -212,12 +242,10 @@ int Server::Run() {
   // With nothing to load, nobody needs to see -LOADING: start serving after.
   bool early = persistence_->HasDataToLoad();
   loading_.store(early);
-  if (early)
-    for (auto& shard : shards_) shard->Start(fd);
+  if (early) start();
   bool loaded = persistence_->Load(&err);
   loading_.store(false, std::memory_order_release);
-  if (!early && loaded)
-    for (auto& shard : shards_) shard->Start(fd);
+  if (!early && loaded) start();
   if (!loaded) {
     LOG_WARNING("%s", err.c_str());
     StopShards();
@@ -244,6 +272,7 @@ int Server::Run() {
   }
   StopShards();
   close(fd);
+  if (mc_fd >= 0) close(mc_fd);
   persistence_->Shutdown();
   LOG_NOTICE("Tessera is now ready to exit, bye bye...");
   return 0;

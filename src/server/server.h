@@ -79,6 +79,9 @@ class Server {
   void RequestShutdown(int save = -1);
 
   int64_t start_time_ms() const { return start_time_ms_; }
+  // memcached's delayed flush_all: when it is due (ms), 0 when none is pending (McCron).
+  int64_t mc_flush_at_ms() const { return mc_flush_at_ms_.load(std::memory_order_relaxed); }
+  void set_mc_flush_at_ms(int64_t at) { mc_flush_at_ms_.store(at, std::memory_order_relaxed); }
   int64_t lastsave_s() const { return persistence_->lastsave_s(); }
   const std::string& run_id() const { return run_id_; }
   const std::string& executable() const { return executable_; }
@@ -104,6 +107,7 @@ class Server {
   std::atomic<int64_t> pause_end_ms_{0};
   std::atomic<bool> pause_all_{false};
   int64_t start_time_ms_;
+  std::atomic<int64_t> mc_flush_at_ms_{0};
   std::string run_id_;
   std::string executable_;
 };

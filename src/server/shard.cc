@@ -13,6 +13,8 @@
 #include "net/socket.h"
 #include "server/command.h"
 #include "server/connection.h"
+#include "server/memcache.h"
+#include "server/memcache_udp.h"
 #include "server/server.h"
 
 namespace tessera {
@@ -25,11 +27,14 @@ void SetCurrentShard(Shard* s) { t_current_shard = s; }
 
 class Shard::Listener : public IoHandler {
  public:
-  explicit Listener(Shard* s) : shard_(s) {}
-  void OnEvent(uint32_t) override { shard_->Accept(); }
+  Listener(Shard* s, int fd, Connection::Protocol protocol)
+      : shard(s), fd(fd), protocol(protocol) {}
+  void OnEvent(uint32_t) override { shard->Accept(this); }
 
- private:
-  Shard* shard_;
+  Shard* shard;
+  int fd;
+  Connection::Protocol protocol;
+  bool paused = false;  // out of descriptors: not accepting until the next tick
 };
 
 namespace {
@@ -69,10 +74,17 @@ Shard::~Shard() {
   graveyard_.clear();
 }
 
-void Shard::Start(int listen_fd) {
-  listen_fd_ = listen_fd;
-  listener_ = std::make_unique<Listener>(this);
-  loop_.Add(listen_fd_, EPOLLIN | EPOLLEXCLUSIVE, listener_.get());
+void Shard::Start(const Sockets& sockets) {
+  for (auto [fd, protocol] : {std::pair{sockets.resp, Connection::Protocol::kResp},
+                              std::pair{sockets.memcache, Connection::Protocol::kMemcache}}) {
+    if (fd < 0) continue;
+    listeners_.push_back(std::make_unique<Listener>(this, fd, protocol));
+    loop_.Add(fd, EPOLLIN | EPOLLEXCLUSIVE, listeners_.back().get());
+  }
+  if (sockets.memcache_udp >= 0) {
+    udp_ = std::make_unique<McUdp>(this, sockets.memcache_udp);
+    loop_.Add(sockets.memcache_udp, EPOLLIN, udp_.get());
+  }
   thread_ = std::thread([this] {
     t_current_shard = this;
     // The tick follows `hz`, which CONFIG SET may change.
@@ -93,16 +105,22 @@ void Shard::Join() {
   if (thread_.joinable()) thread_.join();
 }
 
-void Shard::Accept() {
+Connection* Shard::Adopt(std::unique_ptr<Connection> c) {
+  Connection* raw = c.get();
+  conns_.emplace(raw->id(), std::move(c));
+  return raw;
+}
+
+void Shard::Accept(Listener* l) {
   // Bounded so one busy listener cannot starve the shard's clients.
   for (int i = 0; i < 64; ++i) {
-    int fd = accept4(listen_fd_, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    int fd = accept4(l->fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
     if (fd < 0) {
       if (errno == EMFILE || errno == ENFILE) {
         // Out of descriptors: the pending connection stays queued and the listener would fire
         // again at once, so stop watching it until the next cron tick.
-        loop_.Remove(listen_fd_);
-        listener_paused_ = true;
+        loop_.Remove(l->fd);
+        l->paused = true;
         int64_t now = NowMs();
         if (now - last_accept_warning_ms_ > 1000) {
           last_accept_warning_ms_ = now;
@@ -118,8 +136,10 @@ void Shard::Accept() {
     if (count.fetch_add(1, std::memory_order_relaxed) >= server_->config().maxclients) {
       count.fetch_sub(1, std::memory_order_relaxed);
       ++stats_.rejected_connections;
-      static const char kMsg[] = "-ERR max number of clients reached\r\n";
-      ssize_t r = write(fd, kMsg, sizeof(kMsg) - 1);
+      std::string_view msg = l->protocol == Connection::Protocol::kMemcache
+                                 ? "ERROR Too many open connections\r\n"
+                                 : "-ERR max number of clients reached\r\n";
+      ssize_t r = write(fd, msg.data(), msg.size());
       (void)r;
       close(fd);
       continue;
@@ -127,7 +147,8 @@ void Shard::Accept() {
     SetNoDelay(fd);
     SetKeepAlive(fd, static_cast<int>(server_->config().tcp_keepalive));
     uint64_t id = server_->NextClientId();
-    auto conn = std::make_unique<Connection>(this, fd, id);
+    if (l->protocol == Connection::Protocol::kMemcache) ++stats_.mc.total_connections;
+    auto conn = std::make_unique<Connection>(this, fd, id, l->protocol);
     Connection* c = conn.get();
     c->authenticated = server_->config().requirepass.empty();
     conns_.emplace(id, std::move(conn));
@@ -256,9 +277,10 @@ void Shard::ManageMemory() {
 }
 
 void Shard::Cron() {
-  if (listener_paused_) {
-    listener_paused_ = false;
-    loop_.Add(listen_fd_, EPOLLIN | EPOLLEXCLUSIVE, listener_.get());
+  for (auto& l : listeners_) {
+    if (!l->paused) continue;
+    l->paused = false;
+    loop_.Add(l->fd, EPOLLIN | EPOLLEXCLUSIVE, l.get());
   }
   SampleOps(NowMs());
   int64_t now = NowMs();
@@ -267,7 +289,10 @@ void Shard::Cron() {
     ActiveExpire();
     ManageMemory();
     persistence_->Cron(now);
-    if (index_ == 0) server_->persistence().Cron(now);
+    if (index_ == 0) {
+      server_->persistence().Cron(now);
+      McCron(*server_, now);
+    }
   }
   std::vector<Connection*> check;
   check.reserve(conns_.size());

@@ -28,6 +28,16 @@ struct CommandStats {
   uint64_t calls = 0, usec = 0, rejected_calls = 0, failed_calls = 0;
 };
 
+// Memcached's "stats" counters (server/memcache_stats.cc sums them over the shards).
+struct McStats {
+  uint64_t cmd_get = 0, get_hits = 0, get_misses = 0, get_expired = 0;
+  uint64_t cmd_set = 0, cmd_touch = 0, touch_hits = 0, touch_misses = 0;
+  uint64_t delete_hits = 0, delete_misses = 0, incr_hits = 0, incr_misses = 0;
+  uint64_t decr_hits = 0, decr_misses = 0, cas_hits = 0, cas_misses = 0, cas_badval = 0;
+  uint64_t cmd_flush = 0, meta_cmds = 0, total_items = 0, store_too_large = 0;
+  uint64_t total_connections = 0;
+};
+
 struct ShardStats {
   uint64_t commands_processed = 0;
   uint64_t connections_received = 0;
@@ -40,6 +50,7 @@ struct ShardStats {
   uint64_t instantaneous_ops = 0;          // ops/sec over the last ~1.6 s, sampled by Cron
   std::vector<CommandStats> commands;      // indexed by CommandSpec::id
   std::map<std::string, uint64_t> errors;  // error replies by code (ERR, WRONGTYPE, ...)
+  McStats mc;
 
   // Counts one error reply whose text starts at `reply` ("-CODE message\r\n").
   void CountError(std::string_view reply) {
@@ -65,8 +76,15 @@ class Shard {
   ShardStats& stats() { return stats_; }
   uint64_t Random() { return rng_(); }
 
-  // Starts the thread; it accepts on `listen_fd`, shared by all shards (not owned).
-  void Start(int listen_fd);
+  // The sockets a shard serves: listening TCP sockets shared by all shards (not owned) and
+  // the shard's own memcached UDP socket (owned; SO_REUSEPORT spreads datagrams), -1 if none.
+  struct Sockets {
+    int resp = -1;
+    int memcache = -1;
+    int memcache_udp = -1;
+  };
+  // Starts the thread.
+  void Start(const Sockets& sockets);
   void Stop();
   void Join();
 
@@ -74,6 +92,8 @@ class Shard {
     return conns_;
   }
   Connection* FindConnection(uint64_t id);
+  // Takes a connection made by this shard's thread (a UDP request's); returns it.
+  Connection* Adopt(std::unique_ptr<Connection> c);
   // Frees a closed connection after the current event batch.
   void Bury(uint64_t id);
   // Queues `c`'s replies to be written once this loop iteration's work is done, so replies
@@ -88,7 +108,7 @@ class Shard {
 
  private:
   class Listener;
-  void Accept();
+  void Accept(Listener* l);
   void Cron();
   void ActiveExpire();
   // Publishes memory numbers, applies this shard's maxmemory share and runs a compaction slice.
@@ -104,9 +124,8 @@ class Shard {
   std::unique_ptr<ShardPersistence> persistence_;
   ShardStats stats_;
   std::mt19937_64 rng_;
-  std::unique_ptr<Listener> listener_;
-  int listen_fd_ = -1;
-  bool listener_paused_ = false;  // out of descriptors: not accepting until the next tick
+  std::vector<std::unique_ptr<Listener>> listeners_;
+  std::unique_ptr<IoHandler> udp_;  // the memcached UDP socket's handler
   int64_t last_accept_warning_ms_ = 0;
   std::thread thread_;
   std::unordered_map<uint64_t, std::unique_ptr<Connection>> conns_;
