@@ -5,6 +5,10 @@ With TESSERA_TEST_AGAINST_REDIS=1 the same fixtures start a real redis-server in
 how every test here is validated against Redis 7.0 behaviour. Tests marked `tessera_only` are
 skipped in that mode (set TESSERA_TEST_RUN_TESSERA_ONLY=1 to run them against Redis anyway).
 
+The memcached-protocol tests (test_memcache_*.py) start Tessera with memcached TCP/UDP listeners,
+or with TESSERA_TEST_AGAINST_MEMCACHED=1 a real memcached 1.6 instead (see McServerProcess below);
+they are skipped with TESSERA_TEST_AGAINST_REDIS=1 alone.
+
 Every server is started on a free 127.0.0.1 port, in its own temporary working directory, with
 its output captured in a log file. A server that dies on its own (a crash, an abort, a sanitizer
 exit) fails the test during which it died; a negative return code at teardown that is not from
@@ -394,3 +398,188 @@ def raw(server):
 def rc(r, raw):
     """One raw RESP connection on a freshly flushed module server."""
     return raw()
+
+
+# ---------------------------------------------------------------------------------------
+# memcached protocol: the server under test with memcached listeners, and the reference
+# ---------------------------------------------------------------------------------------
+# The memcached tests (test_memcache_*.py) run against Tessera started with
+#   --port P --memcached-port M --memcached-udp-port U --threads $TESSERA_TEST_THREADS
+# or, with TESSERA_TEST_AGAINST_MEMCACHED=1, against a real memcached 1.6 (how every one of them
+# is validated). `tessera_only` memcached tests (Redis-side cross checks) are skipped in that
+# mode; every memcached test is skipped with TESSERA_TEST_AGAINST_REDIS=1 alone, since
+# redis-server has no memcached port.
+AGAINST_MEMCACHED = os.environ.get("TESSERA_TEST_AGAINST_MEMCACHED") == "1"
+MEMCACHED_BIN = os.environ.get("MEMCACHED_BIN") or shutil.which("memcached") or "/usr/bin/memcached"
+MEMCACHED_THREADS = 2  # memcached -t of the reference servers
+
+
+class McServerProcess(ServerProcess):
+    """A server with a memcached TCP and UDP listener: Tessera (RESP on .port as usual, memcached
+    on .mc_port and .udp_port), or a real memcached (`use_memcached`; .port == .mc_port).
+
+    `use_redis` is True for the memcached reference so the base class skips its Tessera-binary
+    check; argv, kind and readiness are this class's own.
+    """
+
+    def __init__(self, use_memcached=None, threads=None, extra_args=(), memcached_args=(), name="mc_server"):
+        use_memcached = AGAINST_MEMCACHED if use_memcached is None else use_memcached
+        super().__init__(threads=MEMCACHED_THREADS if use_memcached else threads, extra_args=extra_args,
+                         use_redis=use_memcached, name=name)
+        self.use_memcached = use_memcached
+        self.memcached_args = [str(a) for a in memcached_args]
+        self.mc_port = None
+        self.udp_port = None
+
+    def argv(self, port):
+        from mc_helpers import free_udp_port
+        self.udp_port = free_udp_port()
+        if self.use_memcached:
+            self.mc_port = port
+            # No LRU crawler/maintainer threads: they briefly hold references to items, which
+            # makes memcached's incr/decr sometimes allocate a new item instead of rewriting the
+            # number in place space-padded (do_add_delta's refcount == 2 test). Without them the
+            # in-place rewrite always happens, so replies are deterministic and comparable.
+            argv = [MEMCACHED_BIN, "-l", HOST, "-p", str(port), "-U", str(self.udp_port),
+                    "-t", str(MEMCACHED_THREADS), "-m", "64", "-I", "1m",
+                    "-o", "no_lru_crawler,no_lru_maintainer"]
+            if os.geteuid() == 0:
+                argv += ["-u", "root"]  # memcached refuses to run as root without -u
+            return argv + self.memcached_args
+        self.mc_port = free_port()
+        return super().argv(port) + ["--memcached-port", str(self.mc_port),
+                                     "--memcached-udp-port", str(self.udp_port)]
+
+    @property
+    def kind(self):
+        return "memcached" if self.use_memcached else "tessera"
+
+    def start(self):
+        if self.use_memcached and not os.path.exists(MEMCACHED_BIN):
+            shutil.rmtree(self.workdir, ignore_errors=True)
+            pytest.skip("memcached not installed (%s)" % MEMCACHED_BIN)
+        return super().start()
+
+    def _wait_ready(self):
+        """Ready once every listener answers: RESP PING (Tessera), memcached `version` over TCP
+        and over UDP."""
+        deadline = time.monotonic() + START_TIMEOUT_S
+        pending = ["tcp", "udp"] + ([] if self.use_memcached else ["resp"])
+        while time.monotonic() < deadline:
+            rc = self.proc.poll()
+            if rc is not None:
+                return "process exited with rc=%s before accepting connections" % rc
+            try:
+                if "resp" in pending:
+                    with socket.create_connection((HOST, self.port), timeout=2) as sock:
+                        sock.sendall(b"PING\r\n")
+                        reply = sock.recv(64)
+                        if not reply or reply.startswith(b"-LOADING"):
+                            raise OSError("not ready")
+                    pending.remove("resp")
+                if "tcp" in pending:
+                    with socket.create_connection((HOST, self.mc_port), timeout=2) as sock:
+                        sock.sendall(b"version\r\n")
+                        if not sock.recv(64).startswith(b"VERSION "):
+                            raise OSError("not ready")
+                    pending.remove("tcp")
+                if "udp" in pending:
+                    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+                        sock.settimeout(0.2)
+                        sock.sendto(b"\x00\x01\x00\x00\x00\x01\x00\x00version\r\n", (HOST, self.udp_port))
+                        if not sock.recvfrom(2048)[0][8:].startswith(b"VERSION "):
+                            raise OSError("not ready")
+                    pending.remove("udp")
+                return None
+            except OSError:
+                time.sleep(0.05)
+        return "%s not ready on ports %s/%s/%s within %.0fs" % (
+            "/".join(pending), self.port, self.mc_port, self.udp_port, START_TIMEOUT_S)
+
+    def mc_raw(self, timeout=5.0, sentinel="mn"):
+        from mc_helpers import McConn
+        return McConn(self.mc_port, timeout=timeout, sentinel=sentinel)
+
+    def __repr__(self):
+        return "<%s port=%s mc_port=%s udp_port=%s>" % (self.kind, self.port, self.mc_port, self.udp_port)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    """Skip memcached tests (those that use a memcached server fixture) that cannot run in the
+    selected mode."""
+    if not {"mc_server", "start_mc_server", "mc_ref"} & set(getattr(item, "fixturenames", ())):
+        return
+    if AGAINST_REDIS and not AGAINST_MEMCACHED:
+        pytest.skip("memcached protocol: needs tessera or memcached (TESSERA_TEST_AGAINST_MEMCACHED=1), "
+                    "not redis-server")
+    if AGAINST_MEMCACHED and "tessera_only" in item.keywords and not RUN_TESSERA_ONLY_ANYWAY:
+        pytest.skip("tessera_only: not run against memcached")
+
+
+@pytest.fixture(scope="module")
+def mc_server(request):
+    """The server under test with memcached TCP+UDP listeners, shared by one test module."""
+    s = McServerProcess()
+    s.restart_on_death = True
+    s.start()
+    yield s
+    _stop_and_report(request, s)
+
+
+@pytest.fixture(scope="module")
+def mc_ref(request):
+    """A real memcached (always, in both modes) for differential comparisons."""
+    s = McServerProcess(use_memcached=True, name="mc_ref").start()
+    yield s
+    _stop_and_report(request, s)
+
+
+@pytest.fixture
+def mc(mc_server):
+    """pymemcache text-protocol client on the module server, flush_all'd before the test."""
+    Client = pytest.importorskip("pymemcache.client.base").Client
+    c = Client((HOST, mc_server.mc_port), connect_timeout=5, timeout=10, default_noreply=False)
+    c.flush_all(noreply=False)
+    yield c
+    c.close()
+
+
+@pytest.fixture
+def mcraw(mc_server):
+    """Factory for raw memcached text/meta connections: mcraw(timeout=5.0, sentinel="mn")."""
+    conns = []
+
+    def factory(timeout=5.0, sentinel="mn"):
+        c = mc_server.mc_raw(timeout=timeout, sentinel=sentinel)
+        conns.append(c)
+        return c
+
+    yield factory
+    for c in conns:
+        c.close()
+
+
+@pytest.fixture
+def start_mc_server():
+    """Factory: start_mc_server(threads=None, extra_args=[...], memcached_args=[...]) -> McServerProcess,
+    a fresh server of the kind under test (for tests that need a clean one, e.g. exact stats).
+
+    Servers are stopped (and checked for crashes) at the end of the test.
+    """
+    started = []
+
+    def factory(threads=None, extra_args=(), memcached_args=()):
+        s = McServerProcess(threads=threads, extra_args=extra_args, memcached_args=memcached_args).start()
+        started.append(s)
+        return s
+
+    yield factory
+    errors = []
+    for s in started:
+        try:
+            s.stop()
+        except pytest.fail.Exception as e:
+            errors.append(str(e))
+    if errors:
+        pytest.fail("\n".join(errors), pytrace=False)
