@@ -44,8 +44,10 @@ Connection::Connection(Shard* shard, uint64_t id, const McDatagramPeer& peer,
   addr = FormatAddress(peer.addr);
   laddr = "udp";
   created_ms = last_interaction_ms = NowMs();
-  memcpy(rbuf_.PrepareWrite(request.size()), request.data(), request.size());
-  rbuf_.Commit(request.size());
+  if (!request.empty()) {
+    memcpy(rbuf_.PrepareWrite(request.size()), request.data(), request.size());
+    rbuf_.Commit(request.size());
+  }
   eof_ = true;
 }
 
