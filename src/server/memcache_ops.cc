@@ -134,7 +134,15 @@ Entry* Put(Call& c, uint32_t flags, int64_t exptime) {
   return e;
 }
 
-enum class Stored { kStored, kNotStored, kExists, kNotFound };
+enum class Stored { kStored, kNotStored, kExists, kNotFound, kNoMemory };
+constexpr std::string_view kNoMemoryText = "SERVER_ERROR out of memory storing object";
+
+// Before a write that may grow memory: evicts by the policy; false when the key's shard stays
+// over its share (noeviction, or nothing evictable).
+bool Room(Call& c) {
+  if (c.ctx.server->config().maxmemory == 0) return true;
+  return c.ctx.ShardFor(c.key).keyspace().MakeRoom(c.ctx.now_ms);
+}
 enum class Mode { kSet, kAdd, kReplace, kAppend, kPrepend, kCas };
 
 // memcached's do_store_item. `cas`: the CAS to compare (0: none; always compared in kCas).
@@ -143,6 +151,11 @@ enum class Mode { kSet, kAdd, kReplace, kAppend, kPrepend, kCas };
 Stored Store(Call& c, Mode mode, uint64_t cas, uint32_t flags, int64_t exptime, bool stale,
              uint64_t* cas_out) {
   ++c.st.cmd_set;
+  if (!Room(c)) {
+    // As memcached, a set that cannot be stored drops the old value: no stale data stays.
+    if (mode == Mode::kSet && cas == 0 && c.db.Delete(c.key)) LogDelete(c);
+    return Stored::kNoMemory;
+  }
   Entry* e = c.ctx.LookupWrite(c.key);
   bool other_type = e && e->type() != ValueType::kString;
   if (other_type && mode != Mode::kAdd && mode != Mode::kSet) e = nullptr;
@@ -297,8 +310,11 @@ void StoreCmd(Call& c) {
         return Bin(c, mc::kBinKeyExists);
       case Stored::kNotFound:
         return Bin(c, mc::kBinKeyNotFound);
+      case Stored::kNoMemory:
+        return Bin(c, mc::kBinOutOfMemory);
     }
   }
+  if (r == Stored::kNoMemory) return ErrorLine(c, kNoMemoryText);
   static constexpr std::string_view kText[] = {"STORED", "NOT_STORED", "EXISTS", "NOT_FOUND"};
   Line(c, kText[static_cast<int>(r)]);
 }
@@ -602,6 +618,7 @@ void MetaSet(Call& c) {
   Stored r = Store(c, mode, cas, c.op.client_flags, ttl,
                    c.order.find('I') != std::string_view::npos, &new_cas);
   if (r == Stored::kStored && c.op.noreply) return;
+  if (r == Stored::kNoMemory) return ErrorLine(c, kNoMemoryText);
   static constexpr std::string_view kCode[] = {"HD", "NS", "EX", "NF"};
   std::string* o = c.out;
   o->append(kCode[static_cast<int>(r)]);
