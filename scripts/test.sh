@@ -28,7 +28,8 @@ for t in 1 2 4; do
     /usr/bin/python3 -m pytest -q -p no:cacheprovider tests
 done
 io_tests=(tests/test_protocol.py tests/test_connection.py tests/test_limits.py tests/test_scale.py
-  tests/test_client.py tests/test_blocking.py tests/test_atomicity.py tests/test_server_cmds.py)
+  tests/test_client.py tests/test_blocking.py tests/test_atomicity.py tests/test_server_cmds.py
+  tests/test_memcache_text.py tests/test_memcache_binary.py tests/test_memcache_udp.py)
 run blackbox-io_uring env TESSERA_BIN="$PWD/$build/tessera-server" TESSERA_TEST_IO_ENGINE=io_uring \
   /usr/bin/python3 -m pytest -q -p no:cacheprovider "${io_tests[@]}"
 
