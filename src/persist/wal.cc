@@ -101,6 +101,7 @@ void AppendRecord(std::string* out, const Record& r) {
       PutBytes(out, r.args.at(0));
       PutVar(out, static_cast<uint64_t>(r.expire_ms + 1));
       PutBytes(out, r.args.at(1));
+      if (r.mc_flags >= 0) PutVar(out, static_cast<uint64_t>(r.mc_flags) + 1);
       break;
     case Type::kDel:
       PutBytes(out, r.args.at(0));
@@ -236,6 +237,7 @@ bool Reader::Parse(std::string_view payload, Record* r) {
       r->args.push_back(c.Bytes());
       r->expire_ms = static_cast<int64_t>(c.Var()) - 1;
       r->args.push_back(c.Bytes());
+      if (c.ok && c.p < c.end) r->mc_flags = static_cast<int64_t>(c.Var()) - 1;
       break;
     case Type::kDel:
       r->args.push_back(c.Bytes());

@@ -26,7 +26,8 @@ inline constexpr uint32_t kMaxRecord = 1u << 30;
 enum class Type : uint8_t {
   kHeader = 1,   // body: varint shard, varint shards, varint generation, varint slot_lo, slot_hi
   kCommand = 2,  // body: varint argc, then (varint len, bytes) per argument; replayed as run
-  kPut = 3,      // body: key, varint expire_ms+1 (0: none), RDB value (DUMP payload)
+  kPut = 3,      // body: key, varint expire_ms+1 (0: none), RDB value (DUMP payload),
+                 // [varint memcached client flags+1, on memcached items]
   kDel = 4,      // body: key
   kFlush = 5,    // body: varint slot_lo, slot_hi: keys of those slots in db (or every db) go
   kSwapDb = 6,   // body: varint db2, slot_lo, slot_hi: the two databases swap those slots
@@ -42,6 +43,7 @@ struct Record {
   int64_t time_ms = 0;
   std::vector<std::string> args;  // kCommand: the arguments; kPut/kDel: key (and payload)
   int64_t expire_ms = -1;         // kPut
+  int64_t mc_flags = -1;          // kPut of a memcached item: its client flags
   uint64_t shard = 0, shards = 0, generation = 0;  // kHeader
   uint16_t slot_lo = 0, slot_hi = 0;               // kHeader, kFlush, kSwapDb
   int db2 = 0;                                     // kSwapDb

@@ -45,6 +45,9 @@ std::string SampleLog(std::vector<uint64_t>* ends) {
   put.expire_ms = 1700000009999;
   AppendRecord(&s, put);
   ends->push_back(s.size());
+  put.mc_flags = 0xFFFFFFFF;  // a memcached item's client flags
+  AppendRecord(&s, put);
+  ends->push_back(s.size());
   Record fl;
   fl.type = Type::kFlush;
   fl.db = -1;
@@ -105,6 +108,11 @@ TEST(Wal, RoundTrip) {
   EXPECT_EQ(r.args[0], "key");
   EXPECT_EQ(r.args[1], std::string(300, 'x'));
   EXPECT_EQ(r.expire_ms, 1700000009999);
+  EXPECT_EQ(r.mc_flags, -1);
+  ASSERT_EQ(rd.Next(&r), Reader::Status::kRecord);
+  EXPECT_EQ(r.type, Type::kPut);
+  EXPECT_EQ(r.args[1], std::string(300, 'x'));
+  EXPECT_EQ(r.mc_flags, 0xFFFFFFFFll);
   ASSERT_EQ(rd.Next(&r), Reader::Status::kRecord);
   EXPECT_EQ(r.type, Type::kFlush);
   EXPECT_EQ(r.db, -1);

@@ -127,6 +127,11 @@ class CommandRegistry {
   void Register(CommandSpec spec);
   // Case-insensitive lookup of a top-level command.
   const CommandSpec* Find(std::string_view name) const;
+  // Find, without the kCmdMemcache commands: what RESP clients may name (COMMAND INFO ...).
+  const CommandSpec* FindPublic(std::string_view name) const {
+    const CommandSpec* c = Find(name);
+    return c && !(c->flags & kCmdMemcache) ? c : nullptr;
+  }
   // Case-insensitive lookup of a subcommand of `parent`.
   const CommandSpec* FindSub(const CommandSpec& parent, std::string_view sub) const;
 

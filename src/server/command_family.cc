@@ -108,12 +108,12 @@ void CommandInfo(CommandContext& ctx) {
   if (ctx.argc() == 2) return Command(ctx);
   ctx.rb.ArrayHeader(ctx.argc() - 2);
   for (size_t i = 2; i < ctx.argc(); ++i) {
-    const CommandSpec* c = Registry().Find(ctx.arg(i));
+    const CommandSpec* c = Registry().FindPublic(ctx.arg(i));
     if (!c) {
       // "parent|sub" names a subcommand.
       size_t bar = ctx.arg(i).find('|');
       if (bar != std::string::npos)
-        if (const CommandSpec* p = Registry().Find(ctx.arg(i).substr(0, bar)))
+        if (const CommandSpec* p = Registry().FindPublic(ctx.arg(i).substr(0, bar)))
           c = Registry().FindSub(*p, ctx.arg(i).substr(bar + 1));
     }
     if (c)
@@ -129,7 +129,7 @@ void CommandDocs(CommandContext& ctx) {
     list = Registry().commands();
   } else {
     for (size_t i = 2; i < ctx.argc(); ++i)
-      if (const CommandSpec* c = Registry().Find(ctx.arg(i))) list.push_back(c);
+      if (const CommandSpec* c = Registry().FindPublic(ctx.arg(i))) list.push_back(c);
   }
   ctx.rb.MapHeader(list.size());
   for (auto* c : list) {
@@ -173,7 +173,7 @@ void CommandList(CommandContext& ctx) {
 }
 
 void CommandGetKeys(CommandContext& ctx) {
-  const CommandSpec* c = Registry().Find(ctx.arg(2));
+  const CommandSpec* c = Registry().FindPublic(ctx.arg(2));
   if (!c) return ctx.rb.Error("ERR Invalid command specified");
   ArgList args = ctx.args.subspan(2);
   auto arity_ok = [&](const CommandSpec* s) {

@@ -80,6 +80,7 @@ class McSession {
   bool get_open_ = false;  // held_ is being dispatched; its END is not written yet
   // The request being dispatched (for ReplyError).
   mc::Proto proto_ = mc::Proto::kText;
+  bool noreply_ = false;
   uint8_t opcode_ = 0;
   uint32_t opaque_ = 0;
 };

@@ -17,8 +17,8 @@ namespace {
 using mc::Proto;
 
 McOp OpArg(CommandContext& ctx) {
-  McOp op;
-  memcpy(&op, ctx.args[kMcOp].data(), sizeof(op));
+  McOp op{};
+  if (ctx.args[kMcOp].size() == sizeof(op)) memcpy(&op, ctx.args[kMcOp].data(), sizeof(op));
   return op;
 }
 
@@ -72,11 +72,18 @@ std::string Seconds(const timeval& tv) {
   return b;
 }
 
+// maxmemory, or (unlimited) the machine's memory: memcached always has a limit, and
+// monitoring divides by it.
+int64_t LimitMaxbytes(const Config& c) {
+  if (c.maxmemory > 0) return c.maxmemory;
+  return static_cast<int64_t>(sysconf(_SC_PHYS_PAGES)) * sysconf(_SC_PAGESIZE);
+}
+
 void General(CommandContext& ctx, Stats* out) {
   Server& server = *ctx.server;
   McStats t = Sum(server);
   size_t items = 0, bytes = 0, conns = 0;
-  uint64_t evictions = 0, read = 0, written = 0;
+  uint64_t evictions = 0, read = 0, written = 0, rejected = 0;
   for (int i = 0; i < server.num_shards(); ++i) {
     Shard& s = server.shard(i);
     items += s.db(0).size();
@@ -84,7 +91,9 @@ void General(CommandContext& ctx, Stats* out) {
     evictions += s.keyspace().evicted();
     read += s.stats().net_input_bytes;
     written += s.stats().net_output_bytes;
-    for (auto& [id, c] : s.connections()) conns += c->memcache() && !c->closed();
+    rejected += s.stats().rejected_connections;
+    // (UDP requests are short-lived connections without a socket of their own.)
+    for (auto& [id, c] : s.connections()) conns += c->memcache() && c->fd() >= 0 && !c->closed();
   }
   rusage ru{};
   getrusage(RUSAGE_SELF, &ru);
@@ -102,7 +111,7 @@ void General(CommandContext& ctx, Stats* out) {
       {"max_connections", n(server.config().maxclients)},
       {"curr_connections", n(conns)},
       {"total_connections", n(t.total_connections)},
-      {"rejected_connections", "0"},
+      {"rejected_connections", n(rejected)},
       {"connection_structures", n(conns)},
       {"cmd_get", n(t.cmd_get)},
       {"cmd_set", n(t.cmd_set)},
@@ -130,7 +139,7 @@ void General(CommandContext& ctx, Stats* out) {
       {"auth_errors", "0"},
       {"bytes_read", n(read)},
       {"bytes_written", n(written)},
-      {"limit_maxbytes", n(server.config().maxmemory)},
+      {"limit_maxbytes", n(LimitMaxbytes(server.config()))},
       {"accepting_conns", "1"},
       {"threads", n(server.num_shards())},
       {"bytes", n(bytes)},
@@ -145,7 +154,7 @@ void Settings(CommandContext& ctx, Stats* out) {
   const Config& c = ctx.server->config();
   auto n = [](auto v) { return std::to_string(v); };
   *out = {
-      {"maxbytes", n(c.maxmemory)},
+      {"maxbytes", n(LimitMaxbytes(c))},
       {"maxconns", n(c.maxclients)},
       {"tcpport", n(c.memcached_port)},
       {"udpport", n(c.memcached_udp_port)},

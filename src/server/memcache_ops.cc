@@ -83,7 +83,8 @@ Entry* Item(Call& c, bool touch) {
   return e && e->type() == ValueType::kString ? e : nullptr;
 }
 
-bool Logging(Call& c) { return c.ctx.server->persistence().aof_on(); }
+// Only writes (mc-write) log; ctx.rewritten is set up for them.
+bool Logging(Call& c) { return c.ctx.rewritten && c.ctx.server->persistence().aof_on(); }
 // The log records the item as it now is (replayed without CAS checks), or its deletion.
 void LogItem(Call& c, const Entry* e) {
   if (!Logging(c)) return;
@@ -116,6 +117,21 @@ bool SetExptime(Call& c, Entry*& e, int64_t exptime) {
     e = c.db.SetExpire(e, at);
   }
   return true;
+}
+
+bool Room(Call& c);
+
+// Whether a memcached exptime is already past (the item it is given to goes at once).
+bool Past(const Call& c, int64_t exptime) {
+  int64_t at = McExpireMs(exptime, c.ctx.now_ms);
+  return at != Entry::kNoExpire && at <= c.ctx.now_ms;
+}
+
+// Whether a miss may create the item (meta N, binary incr's initial value): not over a key of
+// another type, and only with room for it.
+bool MayCreate(Call& c) {
+  Entry* other = c.db.Find(c.key, c.ctx.now_ms);
+  return !other && Room(c);
 }
 
 // Stores a new item (SET semantics); nullptr when its exptime has already passed (the key is
@@ -384,7 +400,7 @@ void Arith(Call& c) {
   Entry* e = nullptr;
   uint64_t v = 0;
   Delta r = AddDelta(c, &e, incr, c.op.delta, c.binary() ? c.op.cas : 0, &v);
-  if (r == Delta::kNotFound && c.binary() && c.op.exptime != 0xffffffffLL) {
+  if (r == Delta::kNotFound && c.binary() && c.op.exptime != 0xffffffffLL && MayCreate(c)) {
     // Binary incr/decr create a missing counter with the initial value.
     c.value = std::to_string(c.op.initial);
     e = Put(c, 0, c.op.exptime);
@@ -466,8 +482,7 @@ void MetaGet(Call& c) {
   ++c.st.meta_cmds;
   Entry* e = Item(c, false);
   bool created = false, won = false, touched = false, expire_after = false;
-  if (!e && c.order.find('N') != std::string_view::npos) {
-    c.value.clear();
+  if (!e && c.order.find('N') != std::string_view::npos && MayCreate(c)) {
     e = c.db.SetItem(c.key, Value::FromString(""), c.ctx.now_ms, Entry::kNoExpire, 0);
     created = true;
   }
@@ -487,18 +502,19 @@ void MetaGet(Call& c) {
   std::string flags;
   for (char f : c.order) {
     switch (f) {
-      case 'T': {
-        // A TTL already past: the reply still describes the item, which goes afterwards.
-        int64_t at = McExpireMs(c.op.meta_ttl, c.ctx.now_ms);
-        if (at != Entry::kNoExpire && at <= c.ctx.now_ms)
+      // A TTL already past: the reply still describes the item, which goes afterwards.
+      case 'T':
+        if (Past(c, c.op.meta_ttl))
           expire_after = true;
         else
           touched = SetExptime(c, e, c.op.meta_ttl);
         break;
-      }
       case 'N':
         if (created) {
-          SetExptime(c, e, c.op.meta_vivify_ttl);
+          if (Past(c, c.op.meta_vivify_ttl))
+            expire_after = true;
+          else
+            SetExptime(c, e, c.op.meta_vivify_ttl);
           won = true;
         }
         break;
@@ -690,12 +706,12 @@ void MetaArith(Call& c) {
   Entry* e = nullptr;
   uint64_t v = 0;
   Delta r = AddDelta(c, &e, incr, c.op.delta, has_cas ? c.op.meta_compare_cas : 0, &v);
-  bool created = false;
-  if (r == Delta::kNotFound && c.order.find('N') != std::string_view::npos) {
+  bool created = false, expire_after = false;
+  if (r == Delta::kNotFound && c.order.find('N') != std::string_view::npos && MayCreate(c)) {
     c.value = std::to_string(c.op.initial);
-    e = Put(c, 0, c.op.meta_vivify_ttl);
+    e = Put(c, 0, 0);  // its TTL is N's, set below
     v = c.op.initial;
-    r = e ? Delta::kOk : Delta::kNotFound;
+    r = Delta::kOk;
     created = true;
   }
   if (r == Delta::kOk)
@@ -722,9 +738,17 @@ void MetaArith(Call& c) {
         flags += " t";
         AppendNum(&flags, TtlLeft(c, e));
         break;
+      // A TTL already past: the reply describes the counter, which goes afterwards.
       case 'T':
-        if (!created && e && SetExptime(c, e, c.op.meta_ttl)) LogItem(c, e);
+      case 'N': {
+        if (f == 'N' && !created) break;
+        int64_t ttl = f == 'T' ? c.op.meta_ttl : c.op.meta_vivify_ttl;
+        if (Past(c, ttl))
+          expire_after = true;
+        else if (!expire_after && SetExptime(c, e, ttl))
+          LogItem(c, e);
         break;
+      }
       case 'O':
         flags += ' ';
         flags.append(c.opaque);
@@ -733,6 +757,10 @@ void MetaArith(Call& c) {
         MetaKey(c, &flags);
         break;
     }
+  }
+  if (expire_after) {
+    c.db.Delete(c.key);
+    LogDelete(c);
   }
   // memcached 1.6.18 quiets a success, value or not, unless N created the counter.
   if (c.op.noreply && !created) return;
@@ -780,6 +808,8 @@ void Replayed(Call& c) {
 
 void McOperation(CommandContext& ctx) {
   McOp op;
+  if (ctx.args[kMcOp].size() != sizeof(op))
+    return ctx.rb.Error("ERR malformed memcached operation");
   memcpy(&op, ctx.args[kMcOp].data(), sizeof(op));
   Shard& shard = ctx.ShardFor(ctx.args[kMcKey]);
   Call c{ctx,

@@ -5,6 +5,7 @@
 #include "server/connection.h"
 #include "server/dispatch.h"
 #include "server/memcache.h"
+#include "server/shard.h"
 
 namespace tessera {
 namespace {
@@ -55,7 +56,10 @@ void McSession::ProcessInput(Connection* c) {
       Dispatcher::SendBatch(c);
       c->ReplyTarget()->append(parser_.error_reply());
       if (st == mc::Parser::Status::kClose) c->CloseAfterReply();
-      if (parser_.too_large()) DropRefused(c, parser_.request());
+      if (parser_.too_large()) {
+        ++c->shard().stats().mc.store_too_large;
+        DropRefused(c, parser_.request());
+      }
       continue;
     }
     Handle(c, parser_.request());
@@ -75,6 +79,7 @@ void McSession::DropRefused(Connection* c, mc::Request& req) {
 
 void McSession::Handle(Connection* c, mc::Request& req) {
   proto_ = req.proto;
+  noreply_ = req.noreply;
   opcode_ = req.opcode;
   opaque_ = req.opaque;
   switch (req.cmd) {
@@ -169,6 +174,8 @@ void McSession::Local(Connection* c, const mc::Request& req) {
 }
 
 void McSession::ReplyError(std::string* out, std::string_view msg) const {
+  // memcached's out_string: a text command with noreply gets no error either.
+  if (proto_ == Proto::kText && noreply_) return;
   if (proto_ == Proto::kBinary) {
     mc::AppendBinaryResponse(out, opcode_, kBinTemporaryFailure, opaque_, 0, {}, {}, msg);
     return;

@@ -118,6 +118,8 @@ class Replayer {
     Db::Detached d;
     d.value = std::move(v);
     d.expire_ms = r.expire_ms;
+    d.mc = r.mc_flags >= 0;
+    d.mc_flags = static_cast<uint32_t>(std::max<int64_t>(r.mc_flags, 0));
     d.clock = shard.keyspace().NewClock(r.time_ms);
     db.Put(r.args[0], std::move(d));
     return true;

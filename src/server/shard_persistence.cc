@@ -49,6 +49,7 @@ void ShardPersistence::LogKey(int db, int64_t now_ms, std::string_view key) {
   if (e) {
     r.args.push_back(rdb::DumpPayload(*e));
     r.expire_ms = e->expire_ms();
+    if (e->has_mc()) r.mc_flags = e->mc_flags();
   }
   Append(r);
 }
