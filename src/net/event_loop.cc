@@ -15,6 +15,8 @@ namespace tessera {
 namespace {
 // Marks the wake-up eventfd in epoll data (handlers are never this pointer).
 IoHandler* const kWakeTag = reinterpret_cast<IoHandler*>(1);
+// The loop running on this thread, if any.
+thread_local EventLoop* t_loop = nullptr;
 }  // namespace
 
 EventLoop::EventLoop(std::unique_ptr<Poller> poller) : poller_(std::move(poller)) {
@@ -42,6 +44,21 @@ void EventLoop::Post(Task t) {
   if (sleeping_.exchange(false, std::memory_order_seq_cst)) Wake();
 }
 
+void EventLoop::PostBatched(Task t) {
+  EventLoop* self = t_loop;
+  if (!self || self == this) return Post(std::move(t));
+  tasks_.Push(std::move(t));
+  for (EventLoop* l : self->deferred_wakes_)
+    if (l == this) return;
+  self->deferred_wakes_.push_back(this);
+}
+
+void EventLoop::FlushWakes() {
+  for (EventLoop* l : deferred_wakes_)
+    if (l->sleeping_.exchange(false, std::memory_order_seq_cst)) l->Wake();
+  deferred_wakes_.clear();
+}
+
 void EventLoop::Wake() {
   uint64_t one = 1;
   ssize_t r = write(wakefd_, &one, sizeof(one));
@@ -64,6 +81,7 @@ void EventLoop::Stop() {
 
 void EventLoop::Run(const std::function<int()>& tick_ms, const std::function<void()>& tick,
                     const std::function<void()>& before_sleep) {
+  t_loop = this;
   int64_t next_tick = MonotonicMs() + tick_ms();
   auto dispatch = [this](IoHandler* h, uint32_t events) {
     if (h == kWakeTag) {
@@ -82,6 +100,7 @@ void EventLoop::Run(const std::function<int()>& tick_ms, const std::function<voi
       next_tick = now + tick_ms();
     }
     before_sleep();
+    FlushWakes();
     int64_t wake = wake_at_ > 0 && wake_at_ < next_tick ? wake_at_ : next_tick;
     int timeout = static_cast<int>(wake - now);
     if (timeout < 0) timeout = 0;
@@ -95,6 +114,8 @@ void EventLoop::Run(const std::function<int()>& tick_ms, const std::function<voi
   // Run what was already queued: another shard may be waiting for us inside an atomic
   // operation that was posted before the stop.
   RunTasks();
+  FlushWakes();
+  t_loop = nullptr;
 }
 
 }  // namespace tessera

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <vector>
 
 #include "net/mpsc_queue.h"
 #include "net/poller.h"
@@ -40,6 +41,10 @@ class EventLoop {
 
   // Thread-safe: queue `t` to run on the loop thread.
   void Post(Task t);
+  // Post from another loop's thread, waking this loop (if it sleeps) only when the posting
+  // loop is about to sleep itself: the tasks one iteration posts here cost one wake-up, not
+  // one each (a loop that is awake picks them up anyway). From any other thread: Post.
+  void PostBatched(Task t);
   // Runs queued tasks; returns how many ran. Loop thread only.
   size_t RunTasks();
 
@@ -58,6 +63,8 @@ class EventLoop {
 
  private:
   void Wake();
+  // Wakes the loops PostBatched left to wake (before this loop sleeps).
+  void FlushWakes();
 
   std::unique_ptr<Poller> poller_;
   int wakefd_;
@@ -65,6 +72,7 @@ class EventLoop {
   std::atomic<bool> stop_{false};
   std::atomic<bool> sleeping_{false};
   MpscQueue<Task> tasks_;
+  std::vector<EventLoop*> deferred_wakes_;  // loop thread only
 };
 
 }  // namespace tessera

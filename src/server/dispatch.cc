@@ -46,7 +46,7 @@ bool ArityOk(const CommandSpec* spec, size_t argc) {
 void PostReply(Server* server, int origin, uint64_t conn_id, uint64_t slot, std::string reply,
                uint64_t mark) {
   auto post = [server, origin, conn_id, slot, reply = std::move(reply)]() mutable {
-    server->shard(origin).loop().Post([conn_id, slot, reply = std::move(reply)]() mutable {
+    server->shard(origin).loop().PostBatched([conn_id, slot, reply = std::move(reply)]() mutable {
       if (Connection* c = CurrentShard()->FindConnection(conn_id))
         c->OnRemoteReply(slot, std::move(reply));
     });
@@ -174,7 +174,7 @@ void Dispatcher::SendBatch(Connection* conn) {
   int resp = conn->resp, db = conn->db;
   uint64_t id = conn->id();
   uint64_t slot = conn->ReserveSlot();
-  server->shard(b.shard).loop().Post([server, origin, id, slot, cmds, specs, resp, db] {
+  server->shard(b.shard).loop().PostBatched([server, origin, id, slot, cmds, specs, resp, db] {
     std::string reply;
     Shard& me = *CurrentShard();
     uint64_t mark = me.persistence().appended();
