@@ -461,21 +461,52 @@ void MetaKey(Call& c, std::string* o) {
   }
 }
 
-// The return flags every meta command echoes: O(paque) and k(ey), in request order.
+// Appends the return flag every meta command echoes, O(paque) or k(ey), for flag `f`;
+// false for any other flag.
+bool EchoFlag(Call& c, char f, std::string* o) {
+  if (f == 'O') {
+    o->push_back(' ');
+    o->append(c.opaque);
+  } else if (f == 'k') {
+    MetaKey(c, o);
+  } else {
+    return false;
+  }
+  return true;
+}
+
+// The echoed flags alone, in request order (replies without an item: EN, NF, EX).
 void EchoFlags(Call& c, std::string* o) {
-  for (char f : c.order) {
-    if (f == 'O') {
-      o->push_back(' ');
-      o->append(c.opaque);
-    } else if (f == 'k') {
-      MetaKey(c, o);
-    }
+  for (char f : c.order) EchoFlag(c, f, o);
+}
+
+// "VA <len> <flags>\r\n<value>\r\n" when the request has v, else "HD <flags>\r\n".
+void MetaReply(Call& c, std::string_view flags, std::string_view value) {
+  std::string* o = c.out;
+  bool with_value = c.order.find('v') != std::string_view::npos;
+  if (with_value) {
+    o->append("VA ");
+    AppendNum(o, uint64_t{value.size()});
+  } else {
+    o->append("HD");
+  }
+  o->append(flags);
+  o->append("\r\n");
+  if (with_value) {
+    o->append(value);
+    o->append("\r\n");
   }
 }
 
 int64_t TtlLeft(const Call& c, const Entry* e) {
   if (!e->has_expire()) return -1;
   return (e->expire_ms() - c.ctx.now_ms + 999) / 1000;
+}
+
+// Seconds since the item's last access (0 where the policy keeps no access time: LFU, FIFO).
+int64_t IdleSeconds(const Call& c, const Entry* e) {
+  const EvictionConfig& ev = c.ctx.shard->keyspace().eviction();
+  return ev.lfu() || ev.fifo() ? 0 : LruIdleMs(e->clock(), c.ctx.now_ms) / 1000;
 }
 
 void MetaGet(Call& c) {
@@ -539,23 +570,15 @@ void MetaGet(Call& c) {
         flags += " f";
         AppendNum(&flags, uint64_t{e->mc_flags()});
         break;
-      case 'l': {
-        const EvictionConfig& ev = c.ctx.shard->keyspace().eviction();
+      case 'l':
         flags += " l";
-        AppendNum(&flags,
-                  ev.lfu() || ev.fifo() ? int64_t{0} : LruIdleMs(e->clock(), c.ctx.now_ms) / 1000);
+        AppendNum(&flags, IdleSeconds(c, e));
         break;
-      }
       case 'h':
         flags += state & Entry::kMcFetched ? " h1" : " h0";
         break;
-      case 'O':
-        flags += ' ';
-        flags.append(c.opaque);
-        break;
-      case 'k':
-        MetaKey(c, &flags);
-        break;
+      default:
+        EchoFlag(c, f, &flags);
     }
   }
   if (state & Entry::kMcTokenSent) flags += " Z";
@@ -577,20 +600,7 @@ void MetaGet(Call& c) {
   if (c.order.find('u') == std::string_view::npos) c.ctx.shard->keyspace().Touch(e, c.ctx.now_ms);
   e->set_mc_state(state | Entry::kMcFetched);
   if (created || touched) LogItem(c, e);
-  std::string* o = c.out;
-  if (c.order.find('v') != std::string_view::npos) {
-    std::string_view v = ValueOf(e, buf);
-    o->append("VA ");
-    AppendNum(o, uint64_t{v.size()});
-    o->append(flags);
-    o->append("\r\n");
-    o->append(v);
-    o->append("\r\n");
-  } else {
-    o->append("HD");
-    o->append(flags);
-    o->append("\r\n");
-  }
+  MetaReply(c, flags, ValueOf(e, buf));
   if (expire_after) {
     c.db.Delete(c.key);
     LogDelete(c);
@@ -639,14 +649,11 @@ void MetaSet(Call& c) {
   std::string* o = c.out;
   o->append(kCode[static_cast<int>(r)]);
   for (char f : c.order) {
-    if (f == 'O') {
-      o->push_back(' ');
-      o->append(c.opaque);
-    } else if (f == 'k') {
-      MetaKey(c, o);
-    } else if (f == 'c') {
+    if (f == 'c') {
       o->append(" c");
       AppendNum(o, new_cas);
+    } else {
+      EchoFlag(c, f, o);
     }
   }
   o->append("\r\n");
@@ -749,13 +756,8 @@ void MetaArith(Call& c) {
           LogItem(c, e);
         break;
       }
-      case 'O':
-        flags += ' ';
-        flags.append(c.opaque);
-        break;
-      case 'k':
-        MetaKey(c, &flags);
-        break;
+      default:
+        EchoFlag(c, f, &flags);
     }
   }
   if (expire_after) {
@@ -764,19 +766,7 @@ void MetaArith(Call& c) {
   }
   // memcached 1.6.18 quiets a success, value or not, unless N created the counter.
   if (c.op.noreply && !created) return;
-  std::string num = std::to_string(v);
-  if (c.order.find('v') != std::string_view::npos) {
-    o->append("VA ");
-    AppendNum(o, uint64_t{num.size()});
-    o->append(flags);
-    o->append("\r\n");
-    o->append(num);
-    o->append("\r\n");
-    return;
-  }
-  o->append("HD");
-  o->append(flags);
-  o->append("\r\n");
+  MetaReply(c, flags, std::to_string(v));
 }
 
 void MetaDebug(Call& c) {
@@ -790,8 +780,7 @@ void MetaDebug(Call& c) {
   o->append(" exp=");
   AppendNum(o, e->has_expire() ? -TtlLeft(c, e) : int64_t{-1});
   o->append(" la=");
-  const EvictionConfig& ev = c.ctx.shard->keyspace().eviction();
-  AppendNum(o, ev.lfu() || ev.fifo() ? int64_t{0} : LruIdleMs(e->clock(), c.ctx.now_ms) / 1000);
+  AppendNum(o, IdleSeconds(c, e));
   o->append(" cas=");
   AppendNum(o, e->cas());
   o->append(e->mc_state() & Entry::kMcFetched ? " fetch=yes" : " fetch=no");
