@@ -138,12 +138,10 @@ def free_port():
         return s.getsockname()[1]
 
 
-class RawConn:
-    """A plain TCP connection speaking RESP by hand.
-
-    read_reply() returns the exact bytes of one complete reply; read_parsed() returns the
-    parsed value. Every blocking call is bounded by the socket timeout.
-    """
+class SocketConn:
+    """A plain TCP connection to 127.0.0.1 with an input buffer: the common part of the raw
+    RESP, memcached text and memcached binary connections. Every blocking call is bounded by
+    the socket timeout."""
 
     def __init__(self, port, timeout=5.0, host=HOST):
         self.sock = socket.create_connection((host, port), timeout=timeout)
@@ -166,14 +164,89 @@ class RawConn:
     def send(self, data):
         self.sock.sendall(data)
 
-    def send_cmd(self, *args):
-        self.sock.sendall(encode_command(*args))
-
     def _fill(self):
         chunk = self.sock.recv(1 << 16)
         if not chunk:
             raise ConnectionError("connection closed by server; pending bytes %r" % bytes(self.buf[:200]))
         self.buf += chunk
+
+    def read_available(self, wait=0.2):
+        """Return whatever bytes arrive within `wait` seconds (may be b'')."""
+        out = bytearray(self.buf)
+        self.buf.clear()
+        deadline = time.monotonic() + wait
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(1 << 16)
+            except socket.timeout:
+                break
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        self.sock.settimeout(self.timeout)
+        return bytes(out)
+
+    def read_until_close(self, timeout=None):
+        """Read everything until the server closes the connection.
+
+        Returns all bytes received (including any not-yet-consumed buffer). Raises
+        socket.timeout if the server keeps the connection open past the timeout.
+        """
+        deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
+        out = bytearray(self.buf)
+        self.buf.clear()
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise socket.timeout("server did not close the connection; got %r" % bytes(out[:300]))
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(1 << 16)
+            except socket.timeout:
+                raise socket.timeout("server did not close the connection; got %r" % bytes(out[:300]))
+            except ConnectionResetError:
+                break
+            if not chunk:
+                break
+            out += chunk
+        self.sock.settimeout(self.timeout)
+        return bytes(out)
+
+    def is_closed_by_server(self, timeout=3.0):
+        """True if the server closes the connection (EOF/reset) within timeout, with no data."""
+        deadline = time.monotonic() + timeout
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            self.sock.settimeout(left)
+            try:
+                chunk = self.sock.recv(4096)
+            except socket.timeout:
+                self.sock.settimeout(self.timeout)
+                return False
+            except (ConnectionResetError, BrokenPipeError):
+                return True
+            if not chunk:
+                return True
+            self.buf += chunk
+
+
+class RawConn(SocketConn):
+    """A plain TCP connection speaking RESP by hand.
+
+    read_reply() returns the exact bytes of one complete reply; read_parsed() returns the
+    parsed value.
+    """
+
+    def send_cmd(self, *args):
+        self.sock.sendall(encode_command(*args))
 
     def read_reply(self):
         """Read one complete reply; return its raw bytes."""
@@ -206,74 +279,6 @@ class RawConn:
             line = line.encode()
         self.send(line + b"\r\n")
         return self.read_reply()
-
-    def read_until_close(self, timeout=None):
-        """Read everything until the server closes the connection.
-
-        Returns all bytes received (including any not-yet-consumed buffer). Raises
-        socket.timeout if the server keeps the connection open past the timeout.
-        """
-        deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
-        out = bytearray(self.buf)
-        self.buf.clear()
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise socket.timeout("server did not close the connection; got %r" % bytes(out[:300]))
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(1 << 16)
-            except socket.timeout:
-                raise socket.timeout("server did not close the connection; got %r" % bytes(out[:300]))
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        self.sock.settimeout(self.timeout)
-        return bytes(out)
-
-    def read_available(self, wait=0.2):
-        """Return whatever bytes arrive within `wait` seconds (may be b'')."""
-        out = bytearray(self.buf)
-        self.buf.clear()
-        deadline = time.monotonic() + wait
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(1 << 16)
-            except socket.timeout:
-                break
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        self.sock.settimeout(self.timeout)
-        return bytes(out)
-
-    def is_closed_by_server(self, timeout=3.0):
-        """True if the server closes the connection (EOF/reset) within timeout, with no data."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(4096)
-            except socket.timeout:
-                self.sock.settimeout(self.timeout)
-                return False
-            except (ConnectionResetError, BrokenPipeError):
-                return True
-            if not chunk:
-                return True
-            self.buf += chunk
-
 
 def wait_until(pred, timeout=5.0, interval=0.05):
     """Poll pred() until truthy or timeout; return the last value."""

@@ -9,7 +9,7 @@ import struct
 import time
 from collections import namedtuple
 
-from helpers import HOST
+from helpers import HOST, SocketConn
 
 # ------------------------------------------------------------------------------- text and meta
 # A reply line after which the server sends a data block: "VALUE <key> <flags> <bytes> [<cas>]"
@@ -27,7 +27,7 @@ def _data_len(line):
     return None
 
 
-class McConn:
+class McConn(SocketConn):
     """A plain TCP connection to a memcached port, read line by line.
 
     call(data) sends `data` followed by a sentinel command and returns every byte the server sent
@@ -37,32 +37,8 @@ class McConn:
     """
 
     def __init__(self, port, timeout=5.0, host=HOST, sentinel="mn"):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.timeout = timeout
-        self.buf = bytearray()
+        super().__init__(port, timeout, host)
         self.sentinel = sentinel
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def _fill(self):
-        chunk = self.sock.recv(1 << 16)
-        if not chunk:
-            raise ConnectionError("connection closed by server; pending bytes %r" % bytes(self.buf[:200]))
-        self.buf += chunk
 
     def read_line(self):
         """One reply line, CRLF included."""
@@ -130,51 +106,6 @@ class McConn:
             assert len(parts) == 2 and parts[0], "malformed stats line %r" % line
             out[parts[0].decode()] = parts[1]
 
-    def read_available(self, wait=0.2):
-        """Whatever arrives within `wait` seconds (may be b'')."""
-        out = bytearray(self.buf)
-        self.buf.clear()
-        deadline = time.monotonic() + wait
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                break
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(1 << 16)
-            except socket.timeout:
-                break
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        self.sock.settimeout(self.timeout)
-        return bytes(out)
-
-    def read_until_close(self, timeout=None):
-        """All bytes until the server closes the connection; raises socket.timeout if it does not."""
-        deadline = time.monotonic() + (timeout if timeout is not None else self.timeout)
-        out = bytearray(self.buf)
-        self.buf.clear()
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise socket.timeout("server did not close the connection; got %r" % bytes(out[:300]))
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(1 << 16)
-            except socket.timeout:
-                raise socket.timeout("server did not close the connection; got %r" % bytes(out[:300]))
-            except ConnectionResetError:
-                break
-            if not chunk:
-                break
-            out += chunk
-        self.sock.settimeout(self.timeout)
-        return bytes(out)
-
-
 # ------------------------------------------------------------------------------------ binary
 # Opcodes and statuses of the binary protocol (memcached's protocol_binary.h).
 OP_GET, OP_SET, OP_ADD, OP_REPLACE, OP_DELETE, OP_INCR, OP_DECR, OP_QUIT = range(8)
@@ -209,35 +140,8 @@ def arith_extras(delta, initial=0, exptime=0):
     return struct.pack(">QQI", delta, initial, exptime)
 
 
-class BinConn:
+class BinConn(SocketConn):
     """A TCP connection speaking the binary protocol by hand."""
-
-    def __init__(self, port, timeout=5.0, host=HOST):
-        self.sock = socket.create_connection((host, port), timeout=timeout)
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.timeout = timeout
-        self.buf = bytearray()
-
-    def close(self):
-        try:
-            self.sock.close()
-        except OSError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def send(self, data):
-        self.sock.sendall(data)
-
-    def _fill(self):
-        chunk = self.sock.recv(1 << 16)
-        if not chunk:
-            raise ConnectionError("connection closed by server; pending bytes %r" % bytes(self.buf[:200]))
-        self.buf += chunk
 
     def read_packet(self):
         while len(self.buf) < 24:
@@ -263,26 +167,6 @@ class BinConn:
             if p.opcode == OP_NOOP and p.opaque == opaque:
                 return out
             out.append(p)
-
-    def closed_by_server(self, timeout=3.0):
-        """True if the server closes the connection within timeout (what it sends first is kept)."""
-        deadline = time.monotonic() + timeout
-        while True:
-            left = deadline - time.monotonic()
-            if left <= 0:
-                return False
-            self.sock.settimeout(left)
-            try:
-                chunk = self.sock.recv(4096)
-            except socket.timeout:
-                self.sock.settimeout(self.timeout)
-                return False
-            except (ConnectionResetError, BrokenPipeError):
-                return True
-            if not chunk:
-                return True
-            self.buf += chunk
-
 
 # --------------------------------------------------------------------------------------- UDP
 # Every UDP datagram starts with an 8-byte frame header: request id, sequence number, total

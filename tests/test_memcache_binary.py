@@ -277,7 +277,7 @@ def test_invalid_arguments_close_the_connection(mc_server, mc):
             p = c.read_packet()
             opaque = struct.unpack(">I", pkt[12:16])[0]
             assert (p.status, p.value, p.opaque) == (ST_INVALID, b"Invalid arguments", opaque)
-            assert c.closed_by_server(3), "connection kept open after %r" % pkt[:24]
+            assert c.is_closed_by_server(3), "connection kept open after %r" % pkt[:24]
     with BinConn(mc_server.mc_port) as c:
         assert c.request(OP_SET, "k" * 250, store_extras(), "v").status == ST_OK
 
@@ -307,7 +307,7 @@ def test_bad_magic_closes_the_connection(mc_server, mc):
         c.send(bin_request(OP_NOOP, opaque=1) + bin_request(OP_NOOP, opaque=2, magic=0x81)
                + bin_request(OP_NOOP, opaque=3))
         assert c.read_packet().opaque == 1
-        assert c.closed_by_server(3)
+        assert c.is_closed_by_server(3)
         assert c.buf == b""  # nothing after the first reply
     with BinConn(mc_server.mc_port) as c:
         assert c.request(OP_NOOP, opaque=4).opaque == 4
@@ -317,10 +317,10 @@ def test_quit_packets(mc_server, mc):
     with BinConn(mc_server.mc_port) as c:
         p = c.request(OP_QUIT, opaque=99)
         assert (p.opcode, p.status, p.opaque) == (OP_QUIT, ST_OK, 99)
-        assert c.closed_by_server(3)
+        assert c.is_closed_by_server(3)
     with BinConn(mc_server.mc_port) as c:
         c.send(bin_request(OP_QUITQ, opaque=99))
-        assert c.closed_by_server(3)
+        assert c.is_closed_by_server(3)
         assert c.buf == b""
 
 
