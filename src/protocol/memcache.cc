@@ -23,6 +23,24 @@ constexpr std::string_view kBadToken = "CLIENT_ERROR bad token in command line f
 constexpr std::string_view kBadExptime = "CLIENT_ERROR invalid exptime argument";
 constexpr std::string_view kTooLarge = "SERVER_ERROR object too large for cache";
 
+// Calls fn on each space-separated word of `s` (runs of spaces skipped) until it returns
+// false; returns false then, true after the last word.
+template <typename F>
+bool ForEachWord(std::string_view s, F&& fn) {
+  size_t at = 0;
+  while (at < s.size()) {
+    if (s[at] == ' ') {
+      ++at;
+      continue;
+    }
+    size_t end = s.find(' ', at);
+    if (end == std::string_view::npos) end = s.size();
+    if (!fn(s.substr(at, end - at))) return false;
+    at = end;
+  }
+  return true;
+}
+
 // isspace() in the C locale.
 inline bool IsCSpace(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
@@ -488,19 +506,11 @@ Parser::Status Parser::ParseCommand(std::string_view line) {
   if (c == "stats") {
     req_.cmd = Cmd::kStats;
     // All the arguments, past kMaxTokens too.
-    const char* p = c.data() + c.size();
-    const char* end = line.data() + line.size();
-    while (p < end) {
-      if (*p == ' ') {
-        ++p;
-        continue;
-      }
-      const char* sp = static_cast<const char*>(memchr(p, ' ', end - p));
-      const char* e = sp ? sp : end;
+    ForEachWord(line.substr(c.data() + c.size() - line.data()), [&](std::string_view w) {
       if (!req_.stats_arg.empty()) req_.stats_arg.push_back(' ');
-      req_.stats_arg.append(p, e - p);
-      p = e;
-    }
+      req_.stats_arg.append(w);
+      return true;
+    });
     return Status::kRequest;
   }
   if (c == "flush_all") {
@@ -541,19 +551,12 @@ Parser::Status Parser::ParseRetrieval(std::string_view line, const std::string_v
     if (n == 2) return Status::kRequest;  // no key: memcached answers "END"
   }
   // The keys run to the end of the line, past kMaxTokens.
-  const char* p = tok[first].data();
-  const char* end = line.data() + line.size();
-  while (p < end) {
-    if (*p == ' ') {
-      ++p;
-      continue;
-    }
-    const char* sp = static_cast<const char*>(memchr(p, ' ', end - p));
-    const char* e = sp ? sp : end;
-    if (static_cast<size_t>(e - p) > kMaxKeyLength) return TextError(kBadFormat);
-    AddKey(std::string_view(p, e - p));
-    p = e;
-  }
+  bool ok = ForEachWord(line.substr(tok[first].data() - line.data()), [&](std::string_view w) {
+    if (w.size() > kMaxKeyLength) return false;
+    AddKey(w);
+    return true;
+  });
+  if (!ok) return TextError(kBadFormat);
   return Status::kRequest;
 }
 
