@@ -342,10 +342,16 @@ def start_server():
 
     Servers are stopped (and checked for crashes) at the end of the test.
     """
+    yield from _server_factory(ServerProcess)
+
+
+def _server_factory(cls):
+    """Yields a factory starting `cls(**kwargs)` servers; stops them all (failing the test if one
+    crashed) when the test ends."""
     started = []
 
-    def factory(threads=None, extra_args=(), config_text=None):
-        s = ServerProcess(threads=threads, extra_args=extra_args, config_text=config_text).start()
+    def factory(**kwargs):
+        s = cls(**kwargs).start()
         started.append(s)
         return s
 
@@ -567,19 +573,4 @@ def start_mc_server():
 
     Servers are stopped (and checked for crashes) at the end of the test.
     """
-    started = []
-
-    def factory(threads=None, extra_args=(), memcached_args=()):
-        s = McServerProcess(threads=threads, extra_args=extra_args, memcached_args=memcached_args).start()
-        started.append(s)
-        return s
-
-    yield factory
-    errors = []
-    for s in started:
-        try:
-            s.stop()
-        except pytest.fail.Exception as e:
-            errors.append(str(e))
-    if errors:
-        pytest.fail("\n".join(errors), pytrace=False)
+    yield from _server_factory(McServerProcess)
