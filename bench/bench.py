@@ -2,7 +2,7 @@
 """Benchmark helper for bench/run.sh (stdlib only).
 
 Subcommands:
-  free-ports N                         print N distinct free TCP ports on 127.0.0.1
+  free-ports N [--udp]                 print N distinct free TCP (and UDP) ports on 127.0.0.1
   wait-ready --pid P --port N [...]    wait until the server answers PING
   run [...]                            run the redis-benchmark matrix, print and save the table
 
@@ -326,6 +326,14 @@ def cpu_ticks(pid):
     return int(fields[11]) + int(fields[12])
 
 
+def rss_bytes(name, pid):
+    """VmRSS of pid in bytes; RuntimeError if the process is gone."""
+    st = proc_status(pid)
+    if "VmRSS" not in st:
+        raise RuntimeError("%s (pid %d) is gone" % (name, pid))
+    return int(st["VmRSS"].split()[0]) * 1024
+
+
 def proc_status(pid):
     out = {}
     try:
@@ -342,16 +350,31 @@ def proc_status(pid):
 
 
 def cmd_free_ports(a):
-    socks, ports = [], []
+    """N distinct ports, each free for TCP and (with --udp) for UDP at the same number."""
+    held, ports = [], []
     try:
-        for _ in range(a.n):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind((HOST, 0))
-            socks.append(s)
-            ports.append(s.getsockname()[1])
+        for _ in range(200):
+            if len(ports) == a.n:
+                break
+            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            t.bind((HOST, 0))
+            port = t.getsockname()[1]
+            held.append(t)
+            if a.udp:
+                u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+                try:
+                    u.bind((HOST, port))
+                except OSError:
+                    u.close()
+                    continue
+                held.append(u)
+            ports.append(port)
     finally:
-        for s in socks:
+        for s in held:
             s.close()
+    if len(ports) < a.n:
+        log("error: could not find %d free ports" % a.n)
+        return 1
     print(" ".join(map(str, ports)))
     return 0
 
@@ -697,6 +720,7 @@ def main():
 
     fp = sub.add_parser("free-ports")
     fp.add_argument("n", type=int)
+    fp.add_argument("--udp", action="store_true", help="free for UDP too, at the same number")
 
     wr = sub.add_parser("wait-ready")
     wr.add_argument("--pid", type=int, required=True)

@@ -32,14 +32,11 @@ the UDP port when UDP is on; resp_port = tessera's RESP port for INFO, 0 for non
 import argparse
 import datetime
 import glob
-import json
 import os
 import platform
 import re
 import resource
-import signal
 import socket
-import statistics
 import struct
 import subprocess
 import sys
@@ -48,6 +45,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (shared: log, proc_alive, proc_status, cpu_ticks, resp_call, ratio, fmt_int, cpu_model)
 import memory  # noqa: E402  (Pipe: pipelined connection that overlaps sending and receiving)
+import report  # noqa: E402  (shared with persist.py: med, f2, write_json, load_json, save, run_main)
+from report import f2, med, write_json  # noqa: E402
 
 HOST = bench.HOST
 log = bench.log
@@ -72,16 +71,6 @@ class Srv:
 
 def servers_from(a):
     return [Srv(s) for s in a.server]
-
-
-def write_json(path, obj):
-    with open(path, "w") as fh:
-        json.dump(obj, fh, indent=1, default=str)
-
-
-def med(vals):
-    vals = [v for v in vals if v is not None]
-    return statistics.median(vals) if vals else None
 
 
 def mc_request(port, payload, until=(b"END\r\n",), timeout=5.0):
@@ -135,63 +124,15 @@ def used_memory(srv):
 
 
 def rss_bytes(srv):
-    st = bench.proc_status(srv.pid)
-    if "VmRSS" not in st:
-        raise RuntimeError("%s (pid %d) is gone" % (srv.name, srv.pid))
-    return int(st["VmRSS"].split()[0]) * 1024
+    return bench.rss_bytes(srv.name, srv.pid)
 
 
 # --------------------------------------------------------------------------- small subcommands
 
 
-def cmd_free_ports(a):
-    """N distinct ports, each free for TCP and (with --udp) for UDP at the same number."""
-    held, ports = [], []
-    try:
-        for _ in range(200):
-            if len(ports) == a.n:
-                break
-            t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            t.bind((HOST, 0))
-            port = t.getsockname()[1]
-            held.append(t)
-            if a.udp:
-                u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-                try:
-                    u.bind((HOST, port))
-                except OSError:
-                    u.close()
-                    continue
-                held.append(u)
-            ports.append(port)
-    finally:
-        for s in held:
-            s.close()
-    if len(ports) < a.n:
-        log("error: could not find %d free ports" % a.n)
-        return 1
-    print(" ".join(map(str, ports)))
-    return 0
-
-
 def cmd_wait_ready(a):
-    deadline = time.monotonic() + a.timeout
-    last = "no attempt"
-    while time.monotonic() < deadline:
-        if not bench.proc_alive(a.pid):
-            log("error: %s (pid %d) exited before becoming ready" % (a.name, a.pid))
-            return 2
-        try:
-            r = mc_request(a.port, b"version\r\n", until=(b"\r\n",), timeout=1.0)
-            if r.startswith(b"VERSION "):
-                return 0
-            last = "unexpected reply %r" % r[:100]
-        except (OSError, ConnectionError, ValueError) as e:
-            last = str(e)
-        time.sleep(0.1)
-    log("error: %s (pid %d) did not answer `version` on %s:%d within %.0fs (last: %s)"
-        % (a.name, a.pid, HOST, a.port, a.timeout, last))
-    return 3
+    a.proto = "memcache"  # memory.py's wait-ready: until `version` answers on the memcached port
+    return memory.cmd_wait_ready(a)
 
 
 # --------------------------------------------------------------------------- preflight
@@ -620,16 +561,8 @@ def cmd_bytes(a):
 # --------------------------------------------------------------------------- report
 
 
-def f2(x, nd=2):
-    return ("%.*f" % (nd, x)) if x is not None else "n/a"
-
-
 def cmd_report(a):
-    def load(path):
-        if not os.path.exists(path):
-            return None
-        with open(path) as fh:
-            return json.load(fh)
+    load = report.load_json
     tput = load(os.path.join(a.work, "tput.json"))
     reps = [load(p) for p in sorted(glob.glob(os.path.join(a.work, "bytes-*.json")),
                                      key=lambda p: int(p.rsplit("-", 1)[1].split(".")[0]))]
@@ -800,37 +733,15 @@ def cmd_report(a):
               "throughput servers, `bytesN` = bytes-per-item rep N):", "", "```"]
         L += ["%-7s %s" % (tag, cmd.strip()) for tag, _, cmd in cmds] + ["```", ""]
     if summary:
-        L += ["## Summary", "", "| metric | memcached | tessera | T/M |", "|---|--:|--:|--:|"]
-        L += ["| %s | %s | %s | %s |" % row for row in summary]
-        L.append("")
-    if problems:
-        L += ["**Problems:**", ""] + ["- " + p for p in problems] + [""]
-    if notes:
-        L += ["Notes:", ""] + ["- " + p for p in notes] + [""]
-    report = "\n".join(L)
-    print(report)
-    os.makedirs(a.results_dir, exist_ok=True)
-    stamp = "memcache-" + now.strftime("%Y%m%d-%H%M%S")
-    with open(os.path.join(a.results_dir, stamp + ".md"), "w") as fh:
-        fh.write(report)
-    write_json(os.path.join(a.results_dir, stamp + ".json"),
-               {"date": now.isoformat(), "args": vars(a), "throughput_rows": rows, "bytes_medians": brows,
-                "summary": summary, "problems": problems, "notes": notes,
-                "raw": {"tput": tput, "bytes": reps}})
-    log("results written to %s (raw data: %s.json)" % (os.path.join(a.results_dir, stamp + ".md"), stamp))
-    return 1 if problems else 0
+        L += report.summary_table(summary, (M, T), "T/M")
+    return report.save(L, "memcache", now, a, {"throughput_rows": rows, "bytes_medians": brows},
+                       summary, problems, notes, {"tput": tput, "bytes": reps})
 
 
 # --------------------------------------------------------------------------- main
 
 
-def _on_term(signum, frame):
-    sys.exit(128 + signum)  # SystemExit: subprocess.run kills its child on the way out
-
-
 def main():
-    signal.signal(signal.SIGTERM, _on_term)
-    signal.signal(signal.SIGINT, _on_term)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
     fp = sub.add_parser("free-ports")
@@ -868,14 +779,8 @@ def main():
                 "memcached-mb", "threads", "tool-version", "memaslap", "nproc", "kernel", "command", "only"):
         rp.add_argument("--" + opt, required=True)
 
-    a = ap.parse_args()
-    fn = {"free-ports": cmd_free_ports, "wait-ready": cmd_wait_ready, "tput": cmd_tput, "bytes": cmd_bytes,
-          "report": cmd_report}[a.cmd]
-    try:
-        return fn(a)
-    except (RuntimeError, OSError, ConnectionError, ValueError, subprocess.SubprocessError) as e:
-        log("error: %s: %s" % (a.cmd, e))
-        return 2
+    return report.run_main(ap, {"free-ports": bench.cmd_free_ports, "wait-ready": cmd_wait_ready, "tput": cmd_tput,
+                                "bytes": cmd_bytes, "report": cmd_report})
 
 
 if __name__ == "__main__":

@@ -32,49 +32,21 @@
 # bench/results/memcache-<stamp>.{md,json}.
 # shellcheck disable=SC2317  # functions below are reached via trap
 set -euo pipefail
-set +m  # no job control: background servers must not be process-group leaders (see start_server)
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ME=memcache.sh
+HELPER="$BENCH_DIR/memcache.py"
 # shellcheck source=bench/lib.sh
 source "$BENCH_DIR/lib.sh"
-PY=/usr/bin/python3
-HELPER="$BENCH_DIR/memcache.py"
-RESULTS_DIR="$BENCH_DIR/results"
 
 MEMCACHED="${MEMCACHED:-/usr/bin/memcached}"
 MEMCACHED_MB=4096
-BENCH_READY_TIMEOUT="${BENCH_READY_TIMEOUT:-15}"
-
-usage() { sed -n '2,33p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 # ---------------------------------------------------------------- arguments
-ARGV=("$@")
-TESSERA=""
-QUICK=()
 REPS="" ONLY="tcp,udp,bytes" SIZES="32,1024" DURATION="" ITEMS="" THREADS=2
 CONCURRENCY=64 CLIENT_THREADS=1
-KEEP_LOGS=0
-need() { [[ $2 -ge 2 ]] || die "$1 needs a value"; }
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --quick) QUICK=(--quick) ;;
-    --reps) need "$1" $#; REPS="$2"; shift ;;
-    --only) need "$1" $#; ONLY="$2"; shift ;;
-    --sizes) need "$1" $#; SIZES="$2"; shift ;;
-    --duration) need "$1" $#; DURATION="$2"; shift ;;
-    --items) need "$1" $#; ITEMS="$2"; shift ;;
-    --threads) need "$1" $#; THREADS="$2"; shift ;;
-    --concurrency) need "$1" $#; CONCURRENCY="$2"; shift ;;
-    --client-threads) need "$1" $#; CLIENT_THREADS="$2"; shift ;;
-    --keep-logs) KEEP_LOGS=1 ;;
-    -h|--help) usage; exit 0 ;;
-    -*) die "unknown option: $1 (try --help)" ;;
-    *) [[ -z "$TESSERA" ]] || die "unexpected argument: $1"; TESSERA="$1" ;;
-  esac
-  shift
-done
-[[ -n "$TESSERA" ]] || { usage >&2; die "missing path to tessera-server"; }
+parse_args "--reps=REPS --only=ONLY --sizes=SIZES --duration=DURATION --items=ITEMS --threads=THREADS
+  --concurrency=CONCURRENCY --client-threads=CLIENT_THREADS" "$@"
 # Defaults; --quick shrinks them, explicit values always win.
 if [[ ${#QUICK[@]} -eq 0 ]]; then
   REPS="${REPS:-3}" DURATION="${DURATION:-10}" ITEMS="${ITEMS:-1000000}" WARMUP=3
@@ -99,10 +71,8 @@ if [[ $DO_UDP -eq 1 ]]; then
   done
 fi
 
-resolve_tessera
+check_tools
 [[ -x "$MEMCACHED" ]] || die "memcached not found: $MEMCACHED (Debian package memcached)"
-[[ -x "$PY" ]] || die "$PY not found"
-command -v setsid >/dev/null || die "setsid (util-linux) not found"
 MEMASLAP="${MEMASLAP:-}"
 if [[ -n "$TRANSPORTS" ]]; then
   if [[ -z "$MEMASLAP" ]]; then
@@ -112,64 +82,9 @@ if [[ -n "$TRANSPORTS" ]]; then
     || die "memaslap not found (Debian: apt-get install libmemcached-tools, which installs it as memcaslap; or set MEMASLAP)"
   MEMASLAP="$(command -v "$MEMASLAP")"
 fi
-# memcached refuses to run as root without -u; it then drops to that user.
-MEMCACHED_USER=()
-[[ $(id -u) -ne 0 ]] || MEMCACHED_USER=(-u nobody)
 
 # ---------------------------------------------------------------- process bookkeeping
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/tessera-memcache.XXXXXX")"
-PIDS=()
-NAMES=()
-LAST_PID=""
-HELPER_PID=""
-RC=0
-
-cleanup() {
-  local rc=$?
-  trap - EXIT
-  trap "" INT TERM  # a second Ctrl-C/TERM must not abort the shutdown below
-  stop_helper
-  stop_all
-  if [[ $rc -eq 0 && $RC -eq 0 && $KEEP_LOGS -eq 0 ]]; then
-    rm -rf "$WORK"
-  else
-    echo "$ME: server logs and raw JSON kept in $WORK" >&2
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-py() {  # memcache.py subcommand args...: background + wait, so INT/TERM reach the traps at once
-  local rc
-  set +e
-  "$PY" "$HELPER" "$@" &
-  HELPER_PID=$!
-  wait "$HELPER_PID"
-  rc=$?
-  HELPER_PID=""
-  set -e
-  return "$rc"
-}
-step() {  # like py, but a failure marks the run (RC=1) instead of stopping it
-  py "$@" || { echo "$ME: '$1' reported problems" >&2; RC=1; return 1; }
-}
-
-ready() {  # name pid port logfile: wait for `version`, check the pid is the server itself
-  local name="$1" pid="$2" port="$3" logf="$4" exe
-  if ! py wait-ready --name "$name" --pid "$pid" --port "$port" --timeout "$BENCH_READY_TIMEOUT"; then
-    echo "---- last lines of $name log ($logf) ----" >&2
-    tail -n 20 "$logf" >&2 || true
-    echo "----" >&2
-    die "$name failed to start"
-  fi
-  exe="$(readlink "/proc/$pid/exe" 2>/dev/null || echo '?')"
-  case "$exe" in
-    */setsid|*/bash|*/sh|*/dash) die "$name pid $pid is '$exe', not the server; wrappers must 'exec' it" ;;
-  esac
-  echo "$ME: $name ready on 127.0.0.1:$port (pid $pid)" >&2
-}
+init_work memcache "server logs and raw JSON"
 
 # start_pair <tag> <udp 0|1>: a fresh memcached and tessera; sets SERVER_ARGS for memcache.py.
 SERVER_ARGS=()
@@ -191,8 +106,8 @@ start_pair() {
   tcmd+=(${TESSERA_ARGS:-})
   start_server tessera "$tlog" "${tcmd[@]}"
   local tpid=$LAST_PID
-  ready memcached "$mpid" "$mport" "$mlog"
-  ready tessera "$tpid" "$tport" "$tlog"
+  wait_ready memcached "$mpid" "$mport" "$mlog"  # memcache.py's wait-ready: until `version` answers
+  wait_ready tessera "$tpid" "$tport" "$tlog"
   SERVER_ARGS=(--server "memcached:$mport:$mpid:0" --server "tessera:$tport:$tpid:$rport")
   # The exact command lines, for the report (shell-quoted, so `--save ''` shows).
   printf '%s\tmemcached\t%s\n' "$tag" "$(printf '%q ' "${mcmd[@]}")" >>"$WORK/servers.tsv"
@@ -221,17 +136,7 @@ if [[ $DO_BYTES -eq 1 ]]; then
 fi
 
 # ---------------------------------------------------------------- report
-TESSERA_COMMIT="${TESSERA_COMMIT:-}"
-if [[ -z "$TESSERA_COMMIT" ]]; then
-  TDIR="$(dirname "$TESSERA")"
-  if TESSERA_COMMIT="$(git -C "$TDIR" rev-parse --short HEAD 2>/dev/null)"; then
-    if [[ -n "$(git -C "$TDIR" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
-      TESSERA_COMMIT="$TESSERA_COMMIT (dirty)"
-    fi
-  else
-    TESSERA_COMMIT="unknown"
-  fi
-fi
+tessera_commit
 TOOL_VERSION="n/a"
 if [[ -n "$MEMASLAP" ]]; then
   TOOL_VERSION="$("$MEMASLAP" -V 2>&1 | head -n 1 || true)"

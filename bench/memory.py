@@ -203,10 +203,7 @@ class Server:
         self.pipe = Pipe(self.port, memcache=self.proto == "memcache")
 
     def rss(self):
-        st = bench.proc_status(self.pid)
-        if "VmRSS" not in st:
-            raise RuntimeError("%s (pid %d) is gone" % (self.name, self.pid))
-        return int(st["VmRSS"].split()[0]) * 1024
+        return bench.rss_bytes(self.name, self.pid)
 
     def used_memory(self):
         return int(self.pipe.info("memory")["used_memory"])

@@ -38,7 +38,6 @@ import glob
 import json
 import os
 import platform
-import signal
 import socket
 import statistics
 import subprocess
@@ -48,6 +47,8 @@ import time
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import bench  # noqa: E402  (shared: log, resp_call, _read_reply, proc_alive, proc_status, cpu_ticks, run_benchmark, ratio)
 import memory  # noqa: E402  (Pipe: pipelined RESP connection with INFO parsing)
+import report  # noqa: E402  (shared with memcache.py: med, f2, write_json, load_json, save, run_main)
+from report import f2, med, write_json  # noqa: E402
 
 HOST = bench.HOST
 log = bench.log
@@ -67,16 +68,6 @@ class Srv(bench.Server):
 
 def servers_from(a):
     return [Srv(s) for s in a.server]
-
-
-def write_json(path, obj):
-    with open(path, "w") as fh:
-        json.dump(obj, fh, indent=1, default=str)
-
-
-def med(vals):
-    vals = [v for v in vals if v is not None]
-    return statistics.median(vals) if vals else None
 
 
 # --------------------------------------------------------------------------- /proc
@@ -510,17 +501,9 @@ def cmd_aof_prep(a):
 # --------------------------------------------------------------------------- report
 
 
-def f2(x, nd=2):
-    return ("%.*f" % (nd, x)) if x is not None else "n/a"
-
-
 def cmd_report(a):
     def load(name):
-        p = os.path.join(a.work, name)
-        if not os.path.exists(p):
-            return None
-        with open(p) as fh:
-            return json.load(fh)
+        return report.load_json(os.path.join(a.work, name))
     now = datetime.datetime.now().astimezone()
     data = {"tput": {m: load("tput-%s.json" % m) for m in ("always", "everysec")},
             "fill": load("fill.json"), "bgsave": load("bgsave.json"),
@@ -678,36 +661,15 @@ def cmd_report(a):
                    v["log_dir_bytes"] / 1e6, ", ".join(v["files"])) for k, v in ap.items() if v))
             L.append("")
 
-    L += ["## Summary", "", "| metric | redis | tessera | T/R | target |", "|---|--:|--:|--:|---|"]
-    L += ["| %s | %s | %s | %s | %s |" % row for row in summary]
-    L.append("")
-    if problems:
-        L += ["**Problems:**", ""] + ["- " + p for p in problems] + [""]
-    if notes:
-        L += ["Notes:", ""] + ["- " + p for p in notes] + [""]
-    report = "\n".join(L)
-    print(report)
-    os.makedirs(a.results_dir, exist_ok=True)
-    stamp = "persist-" + now.strftime("%Y%m%d-%H%M%S")
-    with open(os.path.join(a.results_dir, stamp + ".md"), "w") as fh:
-        fh.write(report)
-    write_json(os.path.join(a.results_dir, stamp + ".json"),
-               {"date": now.isoformat(), "args": vars(a), "throughput_rows": rows, "bgsave_medians": brows,
-                "summary": summary, "problems": problems, "notes": notes, "raw": data})
-    log("results written to %s" % os.path.join(a.results_dir, stamp + ".md"))
-    return 1 if problems else 0
+    L += report.summary_table(summary, ("redis", "tessera"), "T/R", ("target",))
+    return report.save(L, "persist", now, a, {"throughput_rows": rows, "bgsave_medians": brows},
+                       summary, problems, notes, data)
 
 
 # --------------------------------------------------------------------------- main
 
 
-def _on_term(signum, frame):
-    sys.exit(128 + signum)  # SystemExit: subprocess.run kills its child on the way out
-
-
 def main():
-    signal.signal(signal.SIGTERM, _on_term)
-    signal.signal(signal.SIGINT, _on_term)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
 
@@ -756,14 +718,9 @@ def main():
         rp.add_argument("--" + opt, required=True)
     rp.add_argument("--reps", type=int, default=3)
 
-    a = ap.parse_args()
-    fn = {"throughput": cmd_throughput, "fill": cmd_fill, "bgsave": cmd_bgsave, "shutdown": cmd_shutdown,
-          "wait-loaded": cmd_wait_loaded, "aof-prep": cmd_aof_prep, "report": cmd_report}[a.cmd]
-    try:
-        return fn(a)
-    except (RuntimeError, OSError, ConnectionError, ValueError, subprocess.SubprocessError) as e:
-        log("error: %s: %s" % (a.cmd, e))
-        return 2
+    return report.run_main(ap, {"throughput": cmd_throughput, "fill": cmd_fill, "bgsave": cmd_bgsave,
+                                "shutdown": cmd_shutdown, "wait-loaded": cmd_wait_loaded,
+                                "aof-prep": cmd_aof_prep, "report": cmd_report})
 
 
 if __name__ == "__main__":

@@ -24,16 +24,12 @@
 # as bench/results/persist-<stamp>.{md,json}.
 # shellcheck disable=SC2317  # functions below are reached via trap
 set -euo pipefail
-set +m  # no job control: background servers must not be process-group leaders (see start_server)
 
 BENCH_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 ME=persist.sh
+HELPER="$BENCH_DIR/persist.py"
 # shellcheck source=bench/lib.sh
 source "$BENCH_DIR/lib.sh"
-PY=/usr/bin/python3
-HELPER="$BENCH_DIR/persist.py"
-PORTS_HELPER="$BENCH_DIR/bench.py"
-RESULTS_DIR="$BENCH_DIR/results"
 
 REDIS_SERVER="${REDIS_SERVER:-/usr/bin/redis-server}"
 REDIS_BENCHMARK="${REDIS_BENCHMARK:-/usr/bin/redis-benchmark}"
@@ -41,81 +37,20 @@ REDIS_CLI="${REDIS_CLI:-/usr/bin/redis-cli}"
 TESSERA_THREADS="${TESSERA_THREADS:-1}"
 LOAD_TIMEOUT="${PERSIST_LOAD_TIMEOUT:-600}"
 
-usage() { sed -n '2,24p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
-
 # ---------------------------------------------------------------- arguments
-ARGV=("$@")
-TESSERA=""
-QUICK=()
 KEYS="" REPS=3 TAIL="" ONLY="tput,bgsave,restart,aof"
-KEEP_LOGS=0
-need() { [[ $2 -ge 2 ]] || die "$1 needs a value"; }
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --quick) QUICK=(--quick) ;;
-    --keys) need "$1" $#; KEYS="$2"; shift ;;
-    --reps) need "$1" $#; REPS="$2"; shift ;;
-    --tail) need "$1" $#; TAIL="$2"; shift ;;
-    --only) need "$1" $#; ONLY="$2"; shift ;;
-    --keep-logs) KEEP_LOGS=1 ;;
-    -h|--help) usage; exit 0 ;;
-    -*) die "unknown option: $1 (try --help)" ;;
-    *) [[ -z "$TESSERA" ]] || die "unexpected argument: $1"; TESSERA="$1" ;;
-  esac
-  shift
-done
-[[ -n "$TESSERA" ]] || { usage >&2; die "missing path to tessera-server"; }
+parse_args "--keys=KEYS --reps=REPS --tail=TAIL --only=ONLY" "$@"
 if [[ -z "$KEYS" ]]; then KEYS=5000000; [[ ${#QUICK[@]} -eq 0 ]] || KEYS=500000; fi
 TAIL="${TAIL:-$((KEYS / 10))}"
 require_positive KEYS REPS TAIL TESSERA_THREADS LOAD_TIMEOUT
 parse_only "$ONLY" tput bgsave restart aof
 
-resolve_tessera
-for b in "$REDIS_SERVER" "$REDIS_BENCHMARK" "$REDIS_CLI" "$PY"; do [[ -x "$b" ]] || die "$b not found"; done
-command -v setsid >/dev/null || die "setsid (util-linux) not found"
+check_tools
+for b in "$REDIS_SERVER" "$REDIS_BENCHMARK" "$REDIS_CLI"; do [[ -x "$b" ]] || die "$b not found"; done
 
 # ---------------------------------------------------------------- process bookkeeping
-WORK="$(mktemp -d "${TMPDIR:-/tmp}/tessera-persist.XXXXXX")"
-PIDS=()
-NAMES=()
-LAST_PID=""
-HELPER_PID=""
-RC=0
-
-cleanup() {
-  local rc=$?
-  trap - EXIT
-  trap "" INT TERM  # a second Ctrl-C/TERM must not abort the shutdown below
-  stop_helper
-  stop_all
-  if [[ $rc -eq 0 && $RC -eq 0 && $KEEP_LOGS -eq 0 ]]; then
-    rm -rf "$WORK"
-  else
-    rm -f "$WORK/fill.resp"  # hundreds of MB, regenerated on the next run
-    echo "persist.sh: server logs, data directories and raw JSON kept in $WORK" >&2
-  fi
-  exit "$rc"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-py() {  # persist.py subcommand args...: background + wait, so INT/TERM reach the traps at once
-  local rc
-  set +e
-  "$PY" "$HELPER" "$@" &
-  HELPER_PID=$!
-  wait "$HELPER_PID"
-  rc=$?
-  HELPER_PID=""
-  set -e
-  return "$rc"
-}
-step() {  # like py, but a failure marks the run (RC=1) instead of stopping it
-  py "$@" || { echo "persist.sh: '$1' reported problems" >&2; RC=1; return 1; }
-}
-
-free_port() { "$PY" "$PORTS_HELPER" free-ports 1; }
+# fill.resp (hundreds of MB) is regenerated on the next run: not worth keeping.
+init_work persist "server logs, data directories and raw JSON" fill.resp
 
 # start <redis|tessera> <dir> <log tag> <appendonly> <appendfsync> [extra args...]
 # Starts one server on a free port in its own --dir; sets SPEC (name:port:pid:dir) and T0
@@ -142,7 +77,7 @@ start() {
 # ready <spec> <log tag> [wait-loaded args...]: wait until DBSIZE answers (not -LOADING);
 # with --out, the restart-to-ready time is recorded.
 ready() {
-  local spec="$1" tag="$2" name pid exe
+  local spec="$1" tag="$2" name pid
   shift 2
   name="${spec%%:*}"
   pid="$(cut -d: -f3 <<<"$spec")"
@@ -152,14 +87,10 @@ ready() {
     echo "persist.sh: $name came up with the wrong data (see above)" >&2
     RC=1
   elif [[ $rc -ne 0 ]]; then
-    echo "---- last lines of $name log ($WORK/$tag-$name.log) ----" >&2
-    tail -n 20 "$WORK/$tag-$name.log" >&2 || true
+    log_tail "$name" "$WORK/$tag-$name.log"
     die "$name did not become ready"
   fi
-  exe="$(readlink "/proc/$pid/exe" 2>/dev/null || echo '?')"
-  case "$exe" in
-    */setsid|*/bash|*/sh|*/dash) die "$name pid $pid is '$exe', not the server; wrappers must 'exec' it" ;;
-  esac
+  check_exe "$name" "$pid"
 }
 
 SERVERS=(redis tessera)
@@ -250,17 +181,7 @@ if [[ $DO_AOF -eq 1 ]]; then
 fi
 
 # ---------------------------------------------------------------- report
-TESSERA_COMMIT="${TESSERA_COMMIT:-}"
-if [[ -z "$TESSERA_COMMIT" ]]; then
-  TDIR="$(dirname "$TESSERA")"
-  if TESSERA_COMMIT="$(git -C "$TDIR" rev-parse --short HEAD 2>/dev/null)"; then
-    if [[ -n "$(git -C "$TDIR" status --porcelain --untracked-files=no 2>/dev/null)" ]]; then
-      TESSERA_COMMIT="$TESSERA_COMMIT (dirty)"
-    fi
-  else
-    TESSERA_COMMIT="unknown"
-  fi
-fi
+tessera_commit
 py report --work "$WORK" --results-dir "$RESULTS_DIR" --tessera-server "$TESSERA" \
   --tessera-args "${TESSERA_ARGS:-}" --tessera-commit "$TESSERA_COMMIT" --threads "$TESSERA_THREADS" \
   --redis-version "$("$REDIS_SERVER" --version 2>/dev/null || echo '?')" --nproc "$(nproc)" \
