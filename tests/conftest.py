@@ -388,10 +388,16 @@ def r(server):
 @pytest.fixture
 def raw(server):
     """Factory for raw RESP connections to the module server: raw(timeout=5.0) -> RawConn."""
+    yield from _conn_factory(server.raw)
+
+
+def _conn_factory(open_conn):
+    """Yields a factory opening connections with `open_conn(**kwargs)`; closes them when the test
+    ends."""
     conns = []
 
-    def factory(timeout=5.0):
-        c = server.raw(timeout=timeout)
+    def factory(**kwargs):
+        c = open_conn(**kwargs)
         conns.append(c)
         return c
 
@@ -554,16 +560,7 @@ def mc(mc_server):
 @pytest.fixture
 def mcraw(mc_server):
     """Factory for raw memcached text/meta connections: mcraw(timeout=5.0, sentinel="mn")."""
-    conns = []
-
-    def factory(timeout=5.0, sentinel="mn"):
-        c = mc_server.mc_raw(timeout=timeout, sentinel=sentinel)
-        conns.append(c)
-        return c
-
-    yield factory
-    for c in conns:
-        c.close()
+    yield from _conn_factory(mc_server.mc_raw)
 
 
 @pytest.fixture

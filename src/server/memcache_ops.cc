@@ -40,6 +40,14 @@ void AppendNum(std::string* out, int64_t v) {
   out->append(b, std::to_chars(b, b + sizeof(b), v).ptr - b);
 }
 
+// " <f><n>": a meta return flag carrying a number (s, t, c, f, l).
+template <typename N>
+void NumFlag(std::string* out, char f, N n) {
+  out->push_back(' ');
+  out->push_back(f);
+  AppendNum(out, n);
+}
+
 // The value of a string entry (an int is formatted into `buf`).
 std::string_view ValueOf(const Entry* e, char (&buf)[24]) {
   if (e->is_int())
@@ -157,7 +165,7 @@ constexpr std::string_view kNoMemoryText = "SERVER_ERROR out of memory storing o
 // over its share (noeviction, or nothing evictable).
 bool Room(Call& c) {
   if (c.ctx.server->config().maxmemory == 0) return true;
-  return c.ctx.ShardFor(c.key).keyspace().MakeRoom(c.ctx.now_ms);
+  return c.ctx.shard->keyspace().MakeRoom(c.ctx.now_ms);
 }
 enum class Mode { kSet, kAdd, kReplace, kAppend, kPrepend, kCas };
 
@@ -555,24 +563,19 @@ void MetaGet(Call& c) {
           won = true;
         break;
       case 's':
-        flags += " s";
-        AppendNum(&flags, uint64_t{e->StringLength()});
+        NumFlag(&flags, 's', uint64_t{e->StringLength()});
         break;
       case 't':
-        flags += " t";
-        AppendNum(&flags, TtlLeft(c, e));
+        NumFlag(&flags, 't', TtlLeft(c, e));
         break;
       case 'c':
-        flags += " c";
-        AppendNum(&flags, e->cas());
+        NumFlag(&flags, 'c', e->cas());
         break;
       case 'f':
-        flags += " f";
-        AppendNum(&flags, uint64_t{e->mc_flags()});
+        NumFlag(&flags, 'f', uint64_t{e->mc_flags()});
         break;
       case 'l':
-        flags += " l";
-        AppendNum(&flags, IdleSeconds(c, e));
+        NumFlag(&flags, 'l', IdleSeconds(c, e));
         break;
       case 'h':
         flags += state & Entry::kMcFetched ? " h1" : " h0";
@@ -650,8 +653,7 @@ void MetaSet(Call& c) {
   o->append(kCode[static_cast<int>(r)]);
   for (char f : c.order) {
     if (f == 'c') {
-      o->append(" c");
-      AppendNum(o, new_cas);
+      NumFlag(o, 'c', new_cas);
     } else {
       EchoFlag(c, f, o);
     }
@@ -738,12 +740,10 @@ void MetaArith(Call& c) {
   for (char f : c.order) {
     switch (f) {
       case 'c':
-        flags += " c";
-        AppendNum(&flags, e->cas());
+        NumFlag(&flags, 'c', e->cas());
         break;
       case 't':
-        flags += " t";
-        AppendNum(&flags, TtlLeft(c, e));
+        NumFlag(&flags, 't', TtlLeft(c, e));
         break;
       // A TTL already past: the reply describes the counter, which goes afterwards.
       case 'T':
@@ -800,7 +800,8 @@ void McOperation(CommandContext& ctx) {
   if (ctx.args[kMcOp].size() != sizeof(op))
     return ctx.rb.Error("ERR malformed memcached operation");
   memcpy(&op, ctx.args[kMcOp].data(), sizeof(op));
-  Shard& shard = ctx.ShardFor(ctx.args[kMcKey]);
+  // One key, routed to its shard: the running shard owns it (no second hash of the key).
+  Shard& shard = *ctx.shard;
   Call c{ctx,
          op,
          ctx.args[kMcKey],
