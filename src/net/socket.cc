@@ -92,6 +92,11 @@ std::string LocalAddress(int fd) {
   return FormatAddress(ss);
 }
 
+void CloseListener(int fd) {
+  shutdown(fd, SHUT_RDWR);
+  close(fd);
+}
+
 void SetKeepAlive(int fd, int idle_s) {
   if (idle_s <= 0) return;
   int one = 1;

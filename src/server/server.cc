@@ -271,8 +271,8 @@ int Server::Run() {
     LOG_WARNING("Error trying to save the DB, can't exit.");
   }
   StopShards();
-  close(fd);
-  if (mc_fd >= 0) close(mc_fd);
+  CloseListener(fd);
+  if (mc_fd >= 0) CloseListener(mc_fd);
   persistence_->Shutdown();
   LOG_NOTICE("Tessera is now ready to exit, bye bye...");
   return 0;
