@@ -113,6 +113,75 @@ def test_msetnx_and_del_are_all_or_nothing_across_shards(start_server):
 
 
 @pytest.mark.timeout_s(60)
+def test_multi_exec_is_never_observed_half_done(start_server):
+    """Writers run MULTI / INCR a / INCR b / EXEC (a and b on different shards) while readers MGET a b."""
+    srv = start_server(threads=4)
+    pair = ["k0", "k1"]
+    assert srv.raw().cmd("MGET", *pair) == b"*2\r\n$-1\r\n$-1\r\n"
+
+    def make_writer():
+        c = srv.raw()
+
+        def write():
+            c.send(b"".join(encode_command(*x) for x in [("MULTI",), ("INCR", "k0"), ("INCR", "k1"), ("EXEC",)]))
+            replies = [c.read_reply() for _ in range(4)]
+            assert replies[:3] == [b"+OK\r\n", b"+QUEUED\r\n", b"+QUEUED\r\n"], replies
+            assert replies[3].startswith(b"*2\r\n:"), replies
+        return write
+
+    def make_reader():
+        c = srv.client()
+
+        def read():
+            a, b = c.mget(pair)
+            assert a == b, "half a transaction visible: a=%r b=%r" % (a, b)
+        return read
+
+    counts = _run_threads([make_writer() for _ in range(3)] + [make_reader() for _ in range(3)], RUN_S)
+    assert min(counts) > 10, "a client was starved (requests per thread in %.0fs: %r)" % (RUN_S, counts)
+    a, b = srv.client().mget(pair)
+    assert a == b and int(a) > 0
+
+
+@pytest.mark.timeout_s(60)
+def test_watch_check_and_set_loses_no_update(start_server):
+    """Optimistic increments (WATCH, GET, MULTI, SET, EXEC, retried on a nil EXEC) from clients on every
+    thread: every successful EXEC counts exactly once."""
+    srv = start_server(threads=4)
+    per_client, errors, retries = 60, [], []
+
+    def worker():
+        try:
+            c = srv.raw(timeout=30)
+            done = tries = 0
+            while done < per_client:
+                tries += 1
+                assert tries < per_client * 50, "livelock"
+                c.cmd("WATCH", "k2", "k3")
+                v = c.cmd("GET", "k2")
+                n = 0 if v == b"$-1\r\n" else int(v.split(b"\r\n")[1])
+                c.send(b"".join(encode_command(*x) for x in
+                                [("MULTI",), ("SET", "k2", n + 1), ("SET", "k3", n + 1), ("EXEC",)]))
+                replies = [c.read_reply() for _ in range(4)]
+                if replies[3] != b"*-1\r\n":
+                    assert replies[3] == b"*2\r\n+OK\r\n+OK\r\n", replies
+                    done += 1
+            retries.append(tries - per_client)
+            c.close()
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(50)
+    assert not errors, errors[0]
+    assert srv.client().mget("k2", "k3") == [str(6 * per_client).encode()] * 2
+    assert sum(retries) > 0, "no EXEC was ever aborted: the test raced nothing"
+
+
+@pytest.mark.timeout_s(60)
 def test_concurrent_incr_over_many_keys_loses_no_updates(start_server):
     srv = start_server(threads=4)
     per_thread = 500

@@ -8,7 +8,13 @@
 namespace tessera {
 
 Db::Db(Keyspace* ks, int index)
-    : ks_(ks), snap_(&ks->snapshot()), index_(index), table_(&ks->slab()) {}
+    : ks_(ks),
+      snap_(&ks->snapshot()),
+      watching_(&ks->watching()),
+      index_(index),
+      table_(&ks->slab()) {}
+
+void Db::ModifiedSlow(std::string_view key) { ks_->KeyModified(index_, key); }
 
 void Db::NoteAdded(std::string_view key, ValueType type) {
   if (type == ValueType::kList || type == ValueType::kZSet || type == ValueType::kStream)
@@ -65,6 +71,7 @@ void Db::Expire(Entry* e) {
 }
 
 Entry* Db::Add(std::string_view key, Value v, int64_t now_ms) {
+  Modified(key);
   ValueType type = v.type();
   KeyTable::Handle h = Create(key, std::move(v), false);
   Entry* e = Ptr(h);
@@ -78,6 +85,7 @@ Entry* Db::Add(std::string_view key, Value v, int64_t now_ms) {
 Entry* Db::Set(std::string_view key, Value v, int64_t now_ms, bool keep_ttl) {
   Entry* e = table_.Find(key);
   if (!e) return Add(key, std::move(v), now_ms);
+  Modified(key);
   Capture(e);
   bool ttl = keep_ttl && e->has_expire();
   if (!ttl) RemoveVolatile(e);
@@ -86,6 +94,7 @@ Entry* Db::Set(std::string_view key, Value v, int64_t now_ms, bool keep_ttl) {
 }
 
 Entry* Db::SetValue(Entry* e, Value v) {
+  Modified(e->key());
   Capture(e);
   NewCas(e);
   if (e->is_int() && v.is_int()) {
@@ -102,6 +111,7 @@ uint64_t Db::NextCas() {
 
 Entry* Db::SetItem(std::string_view key, Value v, int64_t now_ms, int64_t expire_ms,
                    uint32_t client_flags) {
+  Modified(key);
   bool ttl = expire_ms != Entry::kNoExpire;
   Entry* e = table_.Find(key);
   if (!e) {
@@ -186,6 +196,7 @@ Entry* Db::Reshape(Entry* e, Value* v, bool with_ttl, bool with_mc) {
 bool Db::Delete(std::string_view key) {
   Entry* e = table_.Find(key);
   if (!e) return false;
+  Modified(key);
   Capture(e);
   RemoveVolatile(e);
   Destroy(table_.Unlink(key));
@@ -196,6 +207,7 @@ bool Db::Delete(std::string_view key) {
 std::optional<Db::Detached> Db::Take(std::string_view key) {
   Entry* e = table_.Find(key);
   if (!e) return std::nullopt;
+  Modified(key);
   Capture(e);
   Detached d;
   d.expire_ms = e->expire_ms();
@@ -212,6 +224,7 @@ std::optional<Db::Detached> Db::Take(std::string_view key) {
 }
 
 Entry* Db::Put(std::string_view key, Detached d) {
+  Modified(key);
   bool ttl = d.expire_ms != Entry::kNoExpire;
   ValueType type = d.value.type();
   KeyTable::Handle h = Create(key, std::move(d.value), ttl, d.mc);
@@ -229,6 +242,7 @@ Entry* Db::Put(std::string_view key, Detached d) {
 }
 
 Entry* Db::SetExpire(Entry* e, int64_t when_ms) {
+  Modified(e->key());
   Capture(e);
   if (!e->has_expire()) {
     e = Reshape(e, nullptr, true);
@@ -242,11 +256,13 @@ Entry* Db::SetExpire(Entry* e, int64_t when_ms) {
 
 Entry* Db::ClearExpire(Entry* e) {
   if (!e->has_expire()) return e;
+  Modified(e->key());
   RemoveVolatile(e);
   return Reshape(e, nullptr, false);
 }
 
 Entry* Db::EditString(Entry* e, const std::function<void(std::string&)>& edit) {
+  Modified(e->key());
   // An edited string is "raw" (Redis's encoding after APPEND) and lives in its own buffer.
   if (!e->heap_string() || std::string_view(e->encoding()) != "raw") {
     Value v = Value::Bytes(e->ToString(), true, true);

@@ -78,6 +78,12 @@ class Db {
   Entry* SetExpire(Entry* e, int64_t when_ms);
   Entry* ClearExpire(Entry* e);
 
+  // Tells WATCH (Keyspace::set_on_modified) that `key` changes. The methods above that replace,
+  // add or remove a key call it; an in-place change (Mutate) is reported by its caller.
+  void Modified(std::string_view key) {
+    if (*watching_) ModifiedSlow(key);
+  }
+
   // Memcached items (docs/memcached.md): a string with client flags and a CAS unique that
   // changes on every write of the value, from whichever protocol. Sets `key` to a new item
   // (`expire_ms` absolute or Entry::kNoExpire) with a fresh CAS.
@@ -94,7 +100,8 @@ class Db {
   Entry* EditString(Entry* e, const std::function<void(std::string&)>& edit);
 
   // Runs `fn` on e's object (the value must be an Object) and accounts for the change in the
-  // memory it holds. Objects report MemoryUsage() in O(1).
+  // memory it holds. Objects report MemoryUsage() in O(1). `fn` may change nothing (SADD of a
+  // member already there): the caller reports a change with Modified.
   template <typename F>
   decltype(auto) Mutate(Entry* e, F&& fn) {
     struct Account {
@@ -166,6 +173,7 @@ class Db {
   void RemoveVolatile(Entry* e);
   void Expire(Entry* e);
   void CaptureSlow(Entry* e);
+  void ModifiedSlow(std::string_view key);
   void Publish() { published_size_.store(table_.size(), std::memory_order_relaxed); }
   void AccountHeap(size_t before, size_t after);
 
@@ -174,6 +182,7 @@ class Db {
 
   Keyspace* ks_;
   const SnapshotState* snap_;
+  const bool* watching_;
   int index_;
   KeyTable table_;
   std::vector<KeyTable::Handle> volatile_;

@@ -90,6 +90,17 @@ class Keyspace {
     if (on_added_) on_added_(on_added_arg_, db, key);
   }
 
+  // WATCH (server layer): while `watching` is on, Db reports every change to a key's value,
+  // TTL or existence. Not expiry: a watched key that expires is gone, which EXEC checks.
+  using ModifiedFn = void (*)(void* arg, int db, std::string_view key);
+  void set_on_modified(ModifiedFn fn, void* arg) {
+    on_modified_ = fn;
+    on_modified_arg_ = arg;
+  }
+  void set_watching(bool on) { watching_ = on && on_modified_; }
+  const bool& watching() const { return watching_; }
+  void KeyModified(int db, std::string_view key) { on_modified_(on_modified_arg_, db, key); }
+
   // Fork-less snapshots. StartSnapshot flips the parity: every entry that exists now is
   // "pending" (its mark differs), entries created from now on are not. Db hands a pending
   // entry to the observer's Capture before anything reads it for a change or removes it, and
@@ -131,6 +142,9 @@ class Keyspace {
   uint64_t evicted_ = 0;
   uint64_t rng_;
   AddedFn on_added_ = nullptr;
+  ModifiedFn on_modified_ = nullptr;
+  void* on_modified_arg_ = nullptr;
+  bool watching_ = false;
   KeyspaceObserver* observer_ = nullptr;
   SnapshotState snapshot_;
   void* on_added_arg_ = nullptr;

@@ -37,6 +37,8 @@ enum CmdFlag : uint32_t {
   // Tessera's own: the memcached front door's operations (server/memcache.h). Not listed by
   // COMMAND, unknown to RESP clients; findable for dispatch and log replay.
   kCmdMemcache = 1 << 17,
+  // Runs at once inside MULTI instead of being queued (EXEC DISCARD MULTI WATCH QUIT RESET).
+  kCmdNotQueued = 1 << 18,
 };
 
 // Where a command runs.
@@ -45,6 +47,9 @@ enum class Route : uint8_t {
   kKeys,    // on the shard(s) owning its keys; atomically when they are several
   kAll,     // atomically on every shard (FLUSHALL, KEYS, DBSIZE, CONFIG SET)
   kCustom,  // on the one shard that `route_fn` picks from the arguments (SCAN)
+  // EXEC and WATCH (server/transaction.h): on the connection's thread with the shards of the
+  // watched keys / queued commands parked too; the handler may use the connection.
+  kTransaction,
 };
 
 using ArgList = std::span<std::string>;

@@ -21,6 +21,7 @@
 namespace tessera {
 
 class Connection;
+struct MultiState;
 
 class CommandContext {
  public:
@@ -52,6 +53,8 @@ class CommandContext {
   // replies nothing; `blocked` tells the dispatcher.
   std::shared_ptr<BlockedClient> blocking;
   bool blocked = false;
+  // EXEC run away from its connection (Dispatcher::RunExecAway): the transaction it runs.
+  MultiState* txn = nullptr;
   // Queues the client on `keys` until one holds a `type` value (then `serve` runs with that
   // key) or until `deadline_ms` (monotonic, 0 = never). `also_writes`: a key serving writes.
   void Block(const std::vector<std::string>& keys, int64_t deadline_ms, ValueType type,
@@ -102,8 +105,13 @@ class CommandContext {
   void Propagate(std::vector<std::string> args) { rewritten = {std::move(args)}; }
   void Propagate(std::vector<std::vector<std::string>> parts) { rewritten = std::move(parts); }
 
-  // Records `n` changes to the dataset (rdb_changes_since_last_save, future replication).
-  void Dirty(std::string_view key, uint64_t n = 1) { ShardFor(key).stats().dirty += n; }
+  // Records `n` changes to `key` (rdb_changes_since_last_save, future replication; WATCH sees
+  // the key changed when n > 0).
+  void Dirty(std::string_view key, uint64_t n = 1) {
+    Shard& s = ShardFor(key);
+    s.stats().dirty += n;
+    if (n) s.db(db_index).Modified(key);
+  }
 
   const std::string& arg(size_t i) const { return args[i]; }
   size_t argc() const { return args.size(); }

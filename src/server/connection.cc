@@ -17,6 +17,7 @@
 #include "server/memcache_udp.h"
 #include "server/server.h"
 #include "server/shard.h"
+#include "server/transaction.h"
 
 namespace tessera {
 namespace {
@@ -268,9 +269,23 @@ void Connection::UpdateInterest() {
   shard_->loop().Modify(fd_, ev, this);
 }
 
+MultiState& Connection::EnsureMulti() {
+  if (!multi_) multi_ = std::make_unique<MultiState>();
+  return *multi_;
+}
+
+bool Connection::in_multi() const { return multi_ && multi_->active; }
+
+void Connection::EndMulti() {
+  if (!multi_) return;
+  Unwatch(shard_->server(), *multi_);
+  multi_->Discard();
+}
+
 void Connection::Close() {
   if (closed_) return;
   closed_ = true;
+  EndMulti();
   // A blocked command that nobody served yet will never reply: cancel it. If a serve or a
   // timeout claimed it first, its reply is on the way and the connection waits for it.
   if (blocked_ && blocked_->Claim()) {
@@ -312,7 +327,9 @@ size_t Connection::MemoryUsage() const {
 
 std::string Connection::InfoLine(int64_t now_ms) const {
   std::string flags;
+  if (in_multi()) flags += "x";
   if (paused_) flags += "b";
+  if (multi_ && multi_->flag && multi_->flag->touched.load(std::memory_order_relaxed)) flags += "d";
   if (close_after_reply_) flags += "c";
   if (no_evict) flags += "e";
   if (flags.empty()) flags = "N";
@@ -327,8 +344,9 @@ std::string Connection::InfoLine(int64_t now_ms) const {
   out += "id=" + num(id_) + " addr=" + addr + " laddr=" + laddr + " fd=" + num(fd_) +
          " name=" + name + " age=" + num((now_ms - created_ms) / 1000) +
          " idle=" + num((now_ms - last_interaction_ms) / 1000) + " flags=" + flags +
-         " db=" + num(db) + " sub=0 psub=0 ssub=0 multi=-1 qbuf=" + num(qbuf) +
-         " qbuf-free=" + num(rbuf_.capacity() - qbuf) +
+         " db=" + num(db) +
+         " sub=0 psub=0 ssub=0 multi=" + (in_multi() ? num(multi_->cmds.size()) : "-1") +
+         " qbuf=" + num(qbuf) + " qbuf-free=" + num(rbuf_.capacity() - qbuf) +
          " argv-mem=0 multi-mem=0 rbs=" + num(rbuf_.capacity()) +
          " rbp=0 obl=0 oll=0 omem=" + num(omem) + " tot-mem=" + num(MemoryUsage()) +
          " events=" + events + " cmd=" + (last_command ? last_command->name : "NULL") +

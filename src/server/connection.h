@@ -28,6 +28,7 @@ class Shard;
 class McSession;
 struct McDatagramPeer;
 struct CommandSpec;
+struct MultiState;
 
 class Connection : public IoHandler {
  public:
@@ -96,6 +97,13 @@ class Connection : public IoHandler {
   const CommandSpec* last_command = nullptr;  // for CLIENT LIST's cmd=
   const CommandSpec* last_lookup = nullptr;   // dispatch's one-entry lookup cache
 
+  // MULTI / WATCH state (server/transaction.h), or nullptr before the first MULTI or WATCH.
+  MultiState* multi() { return multi_.get(); }
+  MultiState& EnsureMulti();
+  bool in_multi() const;
+  // Leaves MULTI and unwatches every key (DISCARD, RESET, closing).
+  void EndMulti();
+
  private:
   friend class Dispatcher;
   friend class McSession;
@@ -155,6 +163,7 @@ class Connection : public IoHandler {
   uint64_t next_slot_ = 0;
   // A command parsed but held by CLIENT PAUSE.
   std::vector<std::string> stashed_;
+  std::unique_ptr<MultiState> multi_;
   // The batch being gathered for one other shard.
   struct Batch {
     int shard = -1;

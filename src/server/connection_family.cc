@@ -104,6 +104,7 @@ void Quit(CommandContext& ctx) {
 
 void Reset(CommandContext& ctx) {
   Connection* c = ctx.conn;
+  c->EndMulti();
   c->db = 0;
   c->resp = 2;
   c->name.clear();
@@ -330,8 +331,8 @@ void RegisterConnectionFamily(CommandRegistry& r) {
   r.Register(Conn("echo", 2, kCmdFast, Echo, "Echo the given string", "1.0.0"));
   r.Register(Conn("auth", -2, kSession, Auth, "Authenticate to the server", "1.0.0"));
   r.Register(Conn("hello", -1, kSession, Hello, "Handshake with Redis", "6.0.0"));
-  r.Register(Conn("quit", -1, kSession, Quit, "Close the connection", "1.0.0"));
-  r.Register(Conn("reset", 1, kSession, Reset, "Reset the connection", "6.2.0"));
+  r.Register(Conn("quit", -1, kSession | kCmdNotQueued, Quit, "Close the connection", "1.0.0"));
+  r.Register(Conn("reset", 1, kSession | kCmdNotQueued, Reset, "Reset the connection", "6.2.0"));
   r.Register(Conn("select", 2, kCmdLoading | kCmdStale | kCmdFast, Select,
                   "Change the selected database for the current connection", "1.0.0"));
 

@@ -10,6 +10,7 @@
 #include "server/connection.h"
 #include "server/server.h"
 #include "server/shard.h"
+#include "server/transaction.h"
 
 namespace tessera {
 namespace {
@@ -17,10 +18,21 @@ namespace {
 // Largest number of pipelined commands sent to another shard in one hop.
 constexpr size_t kMaxBatch = 128;
 
+// A command refused inside MULTI makes EXEC fail (EXECABORT); a refused EXEC discards the
+// transaction, saying why.
 void Reject(Connection* conn, const CommandSpec* spec, const std::string& err) {
-  conn->ReplyError(err);
+  std::string msg = err;
+  if (conn->in_multi()) {
+    if (spec && spec->name == "exec") {
+      msg = "EXECABORT Transaction discarded because of: " + err;
+      conn->EndMulti();
+    } else {
+      conn->multi()->abort = true;
+    }
+  }
+  conn->ReplyError(msg);
   auto& st = conn->shard().stats();
-  st.CountError("-" + err + "\r\n");
+  st.CountError("-" + msg + "\r\n");
   if (spec) ++st.commands[spec->id].rejected_calls;
 }
 
@@ -67,6 +79,55 @@ bool MakeRoom(Shard& exec_shard, const CommandSpec* spec, ArgList args, int64_t 
   return true;
 }
 
+// The shards a command runs on (none: the connection's own). See Dispatcher::Run.
+std::vector<int> ShardsOf(Connection* conn, const CommandSpec* spec, ArgList args) {
+  Server& server = conn->shard().server();
+  std::vector<int> shards;
+  switch (spec->route) {
+    case Route::kLocal:
+      break;
+    case Route::kKeys:
+      for (int pos : spec->KeyPositions(args)) shards.push_back(server.ShardOf(args[pos]));
+      std::sort(shards.begin(), shards.end());
+      shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
+      break;
+    case Route::kAll:
+      shards = server.AllShards();
+      break;
+    case Route::kCustom:
+      shards.push_back(spec->route_fn(args, server.num_shards()));
+      break;
+    case Route::kTransaction:
+      shards = TransactionShards(conn, spec, args);
+      break;
+  }
+  return shards;
+}
+
+// WATCH: FLUSHDB / FLUSHALL / SWAPDB (every shard parked) touch the watched keys they empty or
+// replace, which must be looked at before they run.
+void TouchFlushed(Server& server, const CommandSpec* spec, ArgList args, int db, int64_t now_ms) {
+  int a = db, b = db;
+  if (spec->log_as == LogAs::kSwapDb) {
+    auto x = ParseInt64(args[1]), y = ParseInt64(args[2]);
+    if (!x || !y) return;
+    a = static_cast<int>(*x);
+    b = static_cast<int>(*y);
+  }
+  int only = spec->log_as == LogAs::kFlushDb ? db : -1;
+  for (int i = 0; i < server.num_shards(); ++i) {
+    Shard& s = server.shard(i);
+    if (s.watches().empty()) continue;
+    auto exists = [&](int d, std::string_view key) {
+      return d >= 0 && d < s.num_dbs() && s.db(d).Find(key, now_ms) != nullptr;
+    };
+    s.watches().TouchIf(only, [&](int d, std::string_view key) {
+      if (spec->log_as != LogAs::kSwapDb) return exists(d, key);
+      return (d == a || d == b) && (exists(a, key) || exists(b, key));
+    });
+  }
+}
+
 // Whether the write-ahead log records a command that ran (see Dispatcher::Execute).
 bool LogIt(const CommandSpec* spec, bool all_shards, const std::string* out, size_t before,
            bool changed) {
@@ -79,12 +140,13 @@ bool LogIt(const CommandSpec* spec, bool all_shards, const std::string* out, siz
 
 bool Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec* spec, ArgList args,
                          std::string* out, int resp, int db, uint64_t client_id,
-                         const std::shared_ptr<BlockedClient>* blocking) {
+                         const std::shared_ptr<BlockedClient>* blocking, MultiState* txn) {
   size_t before = out->size();
   int64_t t0 = NowUs();
   CommandContext ctx(&exec_shard.server(), &exec_shard, conn, spec, args, out, resp, db, client_id,
                      t0 / 1000);
   if (blocking) ctx.blocking = *blocking;
+  ctx.txn = txn;
   // Commands over every shard run with all of them parked: their changes are counted on
   // whichever shard holds the keys.
   bool all = spec->route == Route::kAll;
@@ -97,6 +159,7 @@ bool Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec*
   };
   bool loggable = spec->flags & (kCmdWrite | kCmdMayReplicate);
   uint64_t dirty = loggable ? dirty_now() : 0;
+  if (spec->log_as != LogAs::kCommand) TouchFlushed(server, spec, args, db, ctx.now_ms);
   if ((spec->flags & kCmdDenyOom) && !MakeRoom(exec_shard, spec, args, ctx.now_ms))
     ctx.rb.Error("OOM command not allowed when used memory > 'maxmemory'.");
   else
@@ -162,6 +225,29 @@ void Dispatcher::RunBlocking(Connection* conn, const CommandSpec* spec, ArgList 
   };
   if (bc->shards.size() > 1) return server->RunAtomic(bc->shards, body);
   server->shard(bc->shards[0]).loop().Post(body);
+}
+
+void Dispatcher::RunExecAway(Connection* conn, const CommandSpec* spec,
+                             const std::vector<int>& shards) {
+  SendBatch(conn);  // what the connection sent before runs first
+  auto txn = std::make_shared<MultiState>(std::move(*conn->multi()));
+  *conn->multi() = MultiState();
+  Server* server = &conn->shard().server();
+  int origin = conn->shard().index(), resp = conn->resp, db = conn->db;
+  uint64_t id = conn->id();
+  uint64_t slot = conn->ReserveSlot();
+  auto body = [server, origin, id, slot, spec, txn, resp, db] {
+    std::string reply;
+    uint64_t mark = CurrentShard()->persistence().appended();
+    std::string name = spec->name;
+    Execute(*CurrentShard(), nullptr, spec, ArgList(&name, 1), &reply, resp, db, id, nullptr,
+            txn.get());
+    PostReply(server, origin, id, slot, std::move(reply), mark);
+  };
+  // Later commands of the connection reach those shards behind it (FIFO queues, and atomic
+  // operations in one global order); none can reach the connection's own shard's data.
+  if (shards.size() == 1) return server->shard(shards[0]).loop().PostBatched(body);
+  server->RunAtomic(shards, body);
 }
 
 void Dispatcher::SendBatch(Connection* conn) {
@@ -240,32 +326,20 @@ void Dispatcher::Run(Connection* conn, ArgList args) {
   int target = -1;  // a single shard, or -1 for the local one
   std::vector<int> shards;
   if (err.empty() && server.num_shards() > 1) {
-    switch (spec->route) {
-      case Route::kLocal:
-        break;
-      case Route::kKeys:
-        for (int pos : spec->KeyPositions(args)) shards.push_back(server.ShardOf(args[pos]));
-        std::sort(shards.begin(), shards.end());
-        shards.erase(std::unique(shards.begin(), shards.end()), shards.end());
-        break;
-      case Route::kAll:
-        shards = server.AllShards();
-        break;
-      case Route::kCustom:
-        shards.push_back(spec->route_fn(args, server.num_shards()));
-        break;
-    }
+    shards = ShardsOf(conn, spec, args);
     if (shards.size() == 1) {
       target = shards[0];
       shards.clear();
     }
   }
   bool remote_single = target >= 0 && target != shard.index();
+  // Inside MULTI a command is queued instead (EXEC and its like run at once).
+  bool queue = conn->in_multi() && err.empty() && !(spec->flags & kCmdNotQueued);
 
   // A batch for another shard is open: extend it, or send it off (its reply slot keeps this
   // command's reply behind it) and go on.
   auto& batch = conn->batch_;
-  if (!batch.cmds.empty() && !(remote_single && target == batch.shard)) SendBatch(conn);
+  if (!batch.cmds.empty() && (queue || !(remote_single && target == batch.shard))) SendBatch(conn);
   if (!err.empty()) return Reject(conn, spec, err);
 
   // Start-up recovery owns the keyspaces: only commands that touch none may run.
@@ -278,11 +352,14 @@ void Dispatcher::Run(Connection* conn, ArgList args) {
   }
   // A log or snapshot that cannot be written refuses writes (and PING, so that monitoring
   // notices), as Redis's MISCONF.
+  // EXEC counts as what it runs.
+  uint32_t flags = spec->flags;
+  if (spec->route == Route::kTransaction && conn->in_multi()) flags |= conn->multi()->flags;
   static const Handler kPing = Registry().Find("ping")->handler;
-  if (server.persistence().writes_denied() && ((spec->flags & kCmdWrite) || spec->handler == kPing))
+  if (server.persistence().writes_denied() && ((flags & kCmdWrite) || spec->handler == kPing))
     return Reject(conn, spec, server.persistence().DiskError());
 
-  if (server.IsPaused(spec->flags)) {
+  if (server.IsPaused(flags)) {
     conn->stashed_.assign(args.begin(), args.end());
     conn->paused_ = true;
     shard.AddPaused(conn->id());
@@ -290,7 +367,16 @@ void Dispatcher::Run(Connection* conn, ArgList args) {
   }
   conn->last_command = spec;
 
+  if (queue) {
+    if (spec->flags & kCmdNoMulti)
+      return Reject(conn, spec, "ERR Command not allowed inside a transaction");
+    if (target >= 0) shards = {target};
+    return Queue(conn, spec, args, shards);
+  }
   if (spec->flags & kCmdBlocking) return RunBlocking(conn, spec, args, target, shards);
+  if (spec->route == Route::kTransaction && (remote_single || !shards.empty()) &&
+      !std::binary_search(shards.begin(), shards.end(), shard.index()))
+    return RunExecAway(conn, spec, remote_single ? std::vector<int>{target} : shards);
 
   if (remote_single) {
     batch.shard = target;
@@ -304,17 +390,20 @@ void Dispatcher::Run(Connection* conn, ArgList args) {
     return;
   }
   // Several shards: run atomically once all of them are parked. It may touch the local shard,
-  // so the connection parses nothing more until it is done.
+  // so the connection parses nothing more until it is done. EXEC and WATCH have the
+  // connection's shard parked too and may use the connection (which lives until the reply is
+  // in, even if closed meanwhile).
   auto owned = std::make_shared<std::vector<std::string>>(args.begin(), args.end());
   int origin = shard.index(), resp = conn->resp, db = conn->db;
   uint64_t id = conn->id();
   uint64_t slot = conn->ReserveSlot();
   conn->blocking_slot_ = slot;
   Server* srv = &server;
-  server.RunAtomic(shards, [srv, origin, id, slot, spec, owned, resp, db] {
+  Connection* session = spec->route == Route::kTransaction ? conn : nullptr;
+  server.RunAtomic(shards, [srv, origin, id, slot, spec, owned, resp, db, session] {
     std::string reply;
     uint64_t mark = CurrentShard()->persistence().appended();
-    Execute(*CurrentShard(), nullptr, spec, ArgList(*owned), &reply, resp, db, id);
+    Execute(*CurrentShard(), session, spec, ArgList(*owned), &reply, resp, db, id);
     PostReply(srv, origin, id, slot, std::move(reply), mark);
   });
 }

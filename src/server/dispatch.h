@@ -13,6 +13,7 @@ namespace tessera {
 class Connection;
 class Shard;
 struct BlockedClient;
+struct MultiState;
 
 class Dispatcher {
  public:
@@ -23,10 +24,12 @@ class Dispatcher {
   static void SendBatch(Connection* conn);
   // Runs `spec` against the data of the calling thread's shards, appending its reply to `out`
   // and accounting statistics to `exec_shard`. With `blocking`, a blocking command may block
-  // instead of replying: then it returns true and `out` is left empty.
+  // instead of replying: then it returns true and `out` is left empty. `txn`: the transaction
+  // an EXEC run away from its connection runs (CommandContext::txn).
   static bool Execute(Shard& exec_shard, Connection* conn, const CommandSpec* spec, ArgList args,
                       std::string* out, int resp, int db, uint64_t client_id,
-                      const std::shared_ptr<BlockedClient>* blocking = nullptr);
+                      const std::shared_ptr<BlockedClient>* blocking = nullptr,
+                      MultiState* txn = nullptr);
   // Start-up recovery: runs a logged command against `shard` at the time it first ran (no
   // statistics, no eviction, not logged again).
   static void Replay(Shard& shard, const CommandSpec* spec, ArgList args, int db, int64_t now_ms,
@@ -35,6 +38,10 @@ class Dispatcher {
  private:
   // A blocking command (BLPOP & co.): runs where its keys live and may block (server/blocking.h).
   static void RunBlocking(Connection* conn, const CommandSpec* spec, ArgList args, int target,
+                          const std::vector<int>& shards);
+  // An EXEC whose commands and watched keys are all on other shards (`shards`): the
+  // transaction leaves the connection and runs there, on one shard by its queue or atomically.
+  static void RunExecAway(Connection* conn, const CommandSpec* spec,
                           const std::vector<int>& shards);
 };
 

@@ -94,6 +94,7 @@ void PopFromEntry(CommandContext& ctx, const std::string& key, Entry* e, bool le
   });
   if (now_empty) db.Delete(key);
   shard.stats().dirty += popped;
+  db.Modified(key);
 }
 
 // Pushes the arguments from `first` on, one by one, onto `l`.
@@ -127,6 +128,7 @@ void PushGeneric(CommandContext& ctx, bool left, bool only_existing) {
     });
   }
   shard.stats().dirty += ctx.argc() - 2;
+  db.Modified(key);
   ctx.rb.Integer(static_cast<int64_t>(len));
 }
 
@@ -497,6 +499,7 @@ ListMoveResult ListMoveReply(CommandContext& ctx, const std::string& src, const 
   de = ddb.Find(dst, ctx.now_ms);
   if (de) {
     ddb.Mutate(de, [&](Object& o) { to_left ? AsList(o).PushFront(v) : AsList(o).PushBack(v); });
+    ddb.Modified(dst);
   } else {
     auto l = NewList(ddb);
     l->PushBack(v);

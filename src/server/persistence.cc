@@ -195,6 +195,38 @@ void Persistence::AfterCommand(Shard& exec, const CommandSpec* spec, ArgList arg
   FlushShards(shards);
 }
 
+void Persistence::BeginTxn(const std::vector<int>& shards) {
+  if (!aof_on()) return;
+  for (int i : shards) server_->shard(i).persistence().BeginCapture();
+}
+
+bool Persistence::EndTxn(const std::vector<int>& shards, int64_t now_ms, bool flush) {
+  if (!aof_on()) return false;
+  struct Part {
+    int shard;
+    uint64_t count;
+    std::string records;
+  };
+  std::vector<Part> parts;
+  for (int i : shards) {
+    uint64_t count = 0;
+    std::string records = server_->shard(i).persistence().EndCapture(&count);
+    if (count > 0) parts.push_back({i, count, std::move(records)});
+  }
+  if (parts.empty()) return false;
+  uint64_t txid = next_txid_++;
+  std::vector<int> written;
+  for (Part& p : parts) {
+    ShardPersistence& log = server_->shard(p.shard).persistence();
+    // A lone record needs no TXN: it is whole or torn by itself.
+    if (parts.size() > 1 || p.count > 1) log.LogTxn(txid, parts.size(), p.count, now_ms);
+    log.AppendCaptured(p.records, p.count);
+    written.push_back(p.shard);
+  }
+  if (flush) FlushShards(written);
+  return true;
+}
+
 void Persistence::FlushShards(const std::vector<int>& shards) {
   bool sync = fsync_policy_ == kAlways;
   for (int i : shards) {

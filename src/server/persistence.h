@@ -64,6 +64,12 @@ class ShardPersistence : public KeyspaceObserver {
   void LogSwapDb(int a, int b, int64_t now_ms);
   // Opens this shard's part of a write over several shards: the next `count` records.
   void LogTxn(uint64_t txid, uint64_t parts, uint64_t count, int64_t now_ms);
+  // EXEC (Persistence::BeginTxn): records go aside, and TXN records of the commands inside
+  // are dropped, until EndCapture hands them over with their count.
+  void BeginCapture();
+  std::string EndCapture(uint64_t* count);
+  // Appends records EndCapture returned (`count` of them).
+  void AppendCaptured(const std::string& records, uint64_t count);
   // Records appended so far (a mark for AfterSync).
   uint64_t appended() const { return appended_; }
 
@@ -101,6 +107,8 @@ class ShardPersistence : public KeyspaceObserver {
 
  private:
   wal::Record NewRecord(wal::Type type, int db, int64_t now_ms) const;
+  // Where records go: the log's buffer, or the capture of an EXEC.
+  std::string* Target() { return capturing_ ? &captured_ : &log_.buffer(); }
   void Append(const wal::Record& r);
   void PushChunk();
   void SetError(int err);
@@ -112,6 +120,9 @@ class ShardPersistence : public KeyspaceObserver {
   ShardLog log_;
   int write_error_ = 0;  // errno of the last failed write or fsync, 0 when fine
   uint64_t appended_ = 0;
+  bool capturing_ = false;
+  std::string captured_;
+  uint64_t captured_count_ = 0;
   // The last background fsync: -1 none reported, 0 ok, else its errno.
   std::atomic<int> bg_result_{-1};
   bool fsync_failed_ = false;
@@ -150,6 +161,12 @@ class Persistence {
                 int64_t now_ms);
   bool aof_on() const { return aof_on_.load(std::memory_order_relaxed); }
   int fsync_policy() const { return fsync_policy_; }  // kAlways / kEverysec / kNo
+  // EXEC: the records the shards in `shards` (the caller's own, or parked) append between
+  // BeginTxn and EndTxn form one transaction (one TXN part per shard that wrote, nested TXN
+  // records dropped). EndTxn with `flush` writes them before returning; it returns whether
+  // anything was logged.
+  void BeginTxn(const std::vector<int>& shards);
+  bool EndTxn(const std::vector<int>& shards, int64_t now_ms, bool flush);
   // Writes (and with appendfsync always fsyncs) the logs of `shards`, which the caller owns
   // (its own, or parked ones): a multi-shard write is whole in every log before anything
   // else can see it.

@@ -56,6 +56,7 @@ Shard::Shard(Server* server, int index, int num_dbs)
       loop_(MakePoller(server->config().io_engine)),
       keyspace_(num_dbs),
       blocking_(this),
+      watches_(&keyspace_),
       persistence_(std::make_unique<ShardPersistence>(server, this)),
       rng_(std::random_device{}() ^ (index * 0x9e3779b97f4a7c15ull)) {
   stats_.commands.resize(Registry().all().size());

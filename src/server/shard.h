@@ -18,6 +18,7 @@
 #include "net/event_loop.h"
 #include "server/blocking.h"
 #include "server/persistence.h"
+#include "server/transaction.h"
 
 namespace tessera {
 
@@ -72,6 +73,7 @@ class Shard {
   int num_dbs() const { return keyspace_.num_dbs(); }
   Keyspace& keyspace() { return keyspace_; }
   BlockingRegistry& blocking() { return blocking_; }
+  WatchRegistry& watches() { return watches_; }
   ShardPersistence& persistence() { return *persistence_; }
   ShardStats& stats() { return stats_; }
   uint64_t Random() { return rng_(); }
@@ -121,6 +123,7 @@ class Shard {
   EventLoop loop_;
   Keyspace keyspace_;
   BlockingRegistry blocking_;
+  WatchRegistry watches_;
   std::unique_ptr<ShardPersistence> persistence_;
   ShardStats stats_;
   std::mt19937_64 rng_;

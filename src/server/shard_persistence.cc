@@ -22,9 +22,8 @@ constexpr size_t kMaxQueued = 16 << 20;
 ShardPersistence::ShardPersistence(Server* server, Shard* shard) : server_(server), shard_(shard) {}
 
 void ShardPersistence::LogCommand(int db, int64_t now_ms, ArgList args) {
-  ++appended_;
-  wal::AppendCommand(&log_.buffer(), db, now_ms,
-                     std::span<const std::string>(args.data(), args.size()));
+  ++(capturing_ ? captured_count_ : appended_);
+  wal::AppendCommand(Target(), db, now_ms, std::span<const std::string>(args.data(), args.size()));
 }
 
 wal::Record ShardPersistence::NewRecord(wal::Type type, int db, int64_t now_ms) const {
@@ -38,8 +37,25 @@ wal::Record ShardPersistence::NewRecord(wal::Type type, int db, int64_t now_ms) 
 }
 
 void ShardPersistence::Append(const wal::Record& r) {
-  ++appended_;
-  wal::AppendRecord(&log_.buffer(), r);
+  ++(capturing_ ? captured_count_ : appended_);
+  wal::AppendRecord(Target(), r);
+}
+
+void ShardPersistence::BeginCapture() {
+  capturing_ = true;
+  captured_.clear();
+  captured_count_ = 0;
+}
+
+std::string ShardPersistence::EndCapture(uint64_t* count) {
+  capturing_ = false;
+  *count = captured_count_;
+  return std::move(captured_);
+}
+
+void ShardPersistence::AppendCaptured(const std::string& records, uint64_t count) {
+  appended_ += count;
+  log_.buffer().append(records);
 }
 
 void ShardPersistence::LogKey(int db, int64_t now_ms, std::string_view key) {
@@ -59,6 +75,7 @@ void ShardPersistence::LogFlush(int db, int64_t now_ms) {
 }
 
 void ShardPersistence::LogTxn(uint64_t txid, uint64_t parts, uint64_t count, int64_t now_ms) {
+  if (capturing_) return;  // inside an EXEC, which is one transaction as a whole
   wal::Record r = NewRecord(wal::Type::kTxn, 0, now_ms);
   r.txid = txid;
   r.parts = parts;
