@@ -163,6 +163,44 @@ TEST(Db, AddStartsWithTheKeyspaceClock) {
   EXPECT_EQ(e->expire_ms(), Entry::kNoExpire);
 }
 
+// WATCH's hook (Keyspace::set_on_modified): every replace / add / remove / TTL change of a key
+// is reported while watching is on, nothing when it is off, and expiry is not a change.
+TEST(Db, ModifiedHookReportsChangesWhileWatching) {
+  Keyspace ks(2);
+  std::vector<std::string> seen;
+  ks.set_on_modified(
+      [](void* arg, int db, std::string_view key) {
+        static_cast<std::vector<std::string>*>(arg)->push_back(std::to_string(db) + ":" +
+                                                               std::string(key));
+      },
+      &seen);
+  Db& db = ks.db(1);
+  db.Set("a", Value::FromInt(1), 0);
+  EXPECT_TRUE(seen.empty());
+  ks.set_watching(true);
+  db.Set("a", Value::FromInt(2), 0);
+  db.Add("b", Value::FromInt(1), 0);
+  db.SetExpire(db.Find("b", 0), 100);
+  db.ClearExpire(db.Find("b", 0));
+  db.EditString(db.Find("a", 0), [](std::string& s) { s += "x"; });
+  db.SetValue(db.Find("a", 0), Value::FromInt(7));
+  auto d = db.Take("a");
+  db.Put("c", std::move(*d));
+  db.Delete("c");
+  db.Delete("missing");
+  EXPECT_EQ(seen, (std::vector<std::string>{"1:a", "1:b", "1:b", "1:b", "1:a", "1:a", "1:a", "1:c",
+                                            "1:c"}));
+  seen.clear();
+  db.Set("e", Value::FromInt(1), 0);
+  db.SetExpire(db.Find("e", 0), 10);
+  seen.clear();
+  EXPECT_EQ(db.Find("e", 20), nullptr);  // expired on the way: not reported
+  EXPECT_TRUE(seen.empty());
+  ks.set_watching(false);
+  db.Set("f", Value::FromInt(1), 0);
+  EXPECT_TRUE(seen.empty());
+}
+
 TEST(Db, MemcachedItemsKeepFlagsAndGetANewCasOnEveryWrite) {
   Keyspace ks(1);
   Db& db = ks.db(0);
