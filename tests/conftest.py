@@ -249,6 +249,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line("markers", "tessera_only: tests Tessera-specific behaviour; skipped against redis-server")
     config.addinivalue_line("markers", "timeout_s(n): override the per-test wall-clock limit")
+    config.addinivalue_line("markers", "pinned_threads: every server of the test has a fixed --threads")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -256,6 +257,14 @@ def pytest_collection_modifyitems(config, items):
         skip = pytest.mark.skip(reason="tessera_only: not run against redis-server")
         for item in items:
             if "tessera_only" in item.keywords:
+                item.add_marker(skip)
+    # A test whose servers all have a fixed --threads is the same test in every thread-count
+    # pass of scripts/test.sh: it runs in the --threads 4 passes (release and sanitizer) only.
+    pass_threads = os.environ.get("TESSERA_TEST_THREADS")
+    if pass_threads not in (None, "4"):
+        skip = pytest.mark.skip(reason="pinned_threads: runs in the TESSERA_TEST_THREADS=4 passes")
+        for item in items:
+            if "pinned_threads" in item.keywords:
                 item.add_marker(skip)
 
 

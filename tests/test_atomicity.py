@@ -12,10 +12,10 @@ import pytest
 
 from helpers import encode_command
 
-pytestmark = pytest.mark.tessera_only
+pytestmark = [pytest.mark.tessera_only, pytest.mark.pinned_threads]
 
 KEYS = ["k%d" % i for i in range(8)]
-RUN_S = 3.0
+RUN_S = 2.0
 
 
 def _run_threads(targets, run_s):

@@ -140,6 +140,7 @@ def run_ops(c, ops):
 
 @tessera_only
 @pytest.mark.timeout_s(60)
+@pytest.mark.pinned_threads
 def test_recovery_every_type_after_kill9(start_server, redis_ref):
     s = start_server(threads=4, extra_args=AOF_ALWAYS)
     c = sc(s)
@@ -202,6 +203,7 @@ def test_recovery_every_type_after_kill9(start_server, redis_ref):
 
 @tessera_only
 @pytest.mark.timeout_s(40)
+@pytest.mark.pinned_threads
 def test_evicted_and_expired_keys_stay_gone(start_server):
     """Keys removed by eviction (maxmemory) or by expiry must not come back after replay."""
     s = start_server(threads=2, extra_args=AOF_ALWAYS + ["--maxmemory", "8mb",
@@ -236,6 +238,7 @@ def test_evicted_and_expired_keys_stay_gone(start_server):
 
 @tessera_only
 @pytest.mark.timeout_s(40)
+@pytest.mark.pinned_threads
 def test_log_intact_after_concurrent_cross_shard_writes(start_server):
     """appendfsync always, 3 shards: one client MSETs keys of two shards while others SET on
     single shards; after a clean SIGTERM the logs must replay (no crash involved at all)."""
@@ -458,6 +461,7 @@ MISCONF_AOF = b"-MISCONF Errors writing to the AOF file: No space left on device
 @tessera_only
 @pytest.mark.timeout_s(60)
 @pytest.mark.parametrize("fsync", ["always", "everysec"])
+@pytest.mark.pinned_threads
 def test_disk_full_misconf_and_recovery(start_server, fsync):
     mnt = tempfile.mkdtemp(prefix="tessera-tmpfs-")
     p = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mnt],
@@ -689,6 +693,7 @@ def check_cut(vals, batch):
 @tessera_only
 @pytest.mark.timeout_s(90)
 @pytest.mark.parametrize("threads", [3, 1])
+@pytest.mark.pinned_threads
 def test_bgsave_is_point_in_time_under_load(start_server, threads):
     N = 50000
     keys = ["k%d" % i for i in range(N)]
@@ -827,6 +832,7 @@ def test_rdb_from_redis_loads_in_tessera(start_server):
 
 @tessera_only
 @pytest.mark.timeout_s(40)
+@pytest.mark.pinned_threads
 def test_rdb_from_tessera_loads_in_redis(start_server):
     s = start_server(threads=3, extra_args=["--save", ""])
     c = sc(s)
@@ -951,6 +957,7 @@ def test_shutdown_save_nosave_and_sigterm(start_server):
 
 @tessera_only
 @pytest.mark.timeout_s(40)
+@pytest.mark.pinned_threads
 def test_bgrewriteaof_replaces_generations(start_server):
     s = start_server(threads=2, extra_args=AOF_ALWAYS)
     c = sc(s)
@@ -1018,6 +1025,7 @@ def test_auto_aof_rewrite(start_server):
 
 @tessera_only
 @pytest.mark.timeout_s(30)
+@pytest.mark.pinned_threads
 def test_config_set_appendonly_at_runtime(start_server):
     s = start_server(threads=3, extra_args=["--save", ""])
     c = sc(s)
@@ -1185,6 +1193,7 @@ def test_start_up_removes_temp_files_left_by_a_crash(start_server, tmp_path):
 
 @tessera_only
 @pytest.mark.parametrize("threads", [1, 3])
+@pytest.mark.pinned_threads
 def test_blocked_clients_served_later_are_logged(start_server, threads):
     # Pops made when a blocked BLPOP / BLMOVE / BZPOPMIN is served later (not while the
     # command runs) must be in the log: after kill -9 the popped elements stay popped.
@@ -1217,6 +1226,7 @@ def test_blocked_clients_served_later_are_logged(start_server, threads):
 
 
 @tessera_only
+@pytest.mark.pinned_threads
 def test_failed_log_rotation_keeps_the_current_logs(start_server):
     # BGREWRITEAOF cannot create the next generation's file (a directory is in its way): it
     # fails, and the current generation's logs stay whole.

@@ -14,6 +14,7 @@ from persist_helpers import start_server  # noqa: F401 (a fixture)
 from persist_helpers import asan_build, kill9, restart_checked, tlogs, wait_loaded
 
 tessera_only = pytest.mark.tessera_only
+pytestmark = pytest.mark.pinned_threads
 SEED = 20240611
 # --threads of the restarts (TESSERA_TEST_CRASH_THREADS=1,2 narrows it down when bisecting).
 THREAD_CHOICES = [int(x) for x in os.environ.get("TESSERA_TEST_CRASH_THREADS", "1,2,3,4").split(",")]

@@ -304,6 +304,7 @@ def test_command_getkeys_and_info(rc):
     assert info[1][:6] == [b"sort_ro", -2, [b"readonly", b"movablekeys"], 1, 1, 1]
 
 
+@pytest.mark.pinned_threads
 def test_patterns_reach_every_shard(start_server):
     s = start_server(threads=4)
     c = s.raw()

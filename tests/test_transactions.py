@@ -162,6 +162,7 @@ def test_errors_and_replies(raw):
 
 
 # ---------------------------------------------------------------------------------------- WATCH
+@pytest.mark.pinned_threads
 def test_watch_sees_changes_from_any_shard_and_thread(start_server):
     srv = start_server(threads=4)
     other = srv.raw()
@@ -246,6 +247,7 @@ def test_client_list_shows_multi_state(server, raw):
 
 # ---------------------------------------------------------------------------------------- the log
 @pytest.mark.tessera_only
+@pytest.mark.pinned_threads
 def test_transaction_is_logged_whole(start_server):
     srv = start_server(threads=4, extra_args=["--appendonly", "yes", "--appendfsync", "always", "--save", ""])
     c = srv.raw()
@@ -259,6 +261,7 @@ def test_transaction_is_logged_whole(start_server):
 
 
 @pytest.mark.tessera_only
+@pytest.mark.pinned_threads
 def test_torn_transaction_is_not_replayed(start_server):
     """A crash that cuts a transaction's records leaves none of it (the tail of a one-shard log)."""
     srv = start_server(threads=1, extra_args=["--appendonly", "yes", "--appendfsync", "always", "--save", ""])
