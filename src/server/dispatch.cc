@@ -224,6 +224,11 @@ const CommandSpec* Resolve(Connection* conn, ArgList args, std::string* err) {
     *err = "NOAUTH Authentication required.";
     return spec;
   }
+  if (conn->resp == 2 && !(spec->flags & kCmdSubscribedOk) && conn->subscribed()) {
+    *err = "ERR Can't execute '" + spec->name +
+           "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+           "context";
+  }
   return spec;
 }
 
