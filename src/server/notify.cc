@@ -14,12 +14,12 @@ struct ClassChar {
   bool in_all;
 };
 constexpr ClassChar kClasses[] = {
-    {'g', NotifyClass::kGeneric, true}, {'$', NotifyClass::kString, true},
-    {'l', NotifyClass::kList, true},    {'s', NotifyClass::kSet, true},
-    {'h', NotifyClass::kHash, true},    {'z', NotifyClass::kZset, true},
-    {'x', NotifyClass::kExpired, true}, {'e', NotifyClass::kEvicted, true},
-    {'t', NotifyClass::kStream, true},  {'d', NotifyClass::kModule, true},
-    {'n', NotifyClass::kNew, false},    {'K', NotifyClass::kKeyspace, false},
+    {'g', NotifyClass::kGeneric, true},   {'$', NotifyClass::kString, true},
+    {'l', NotifyClass::kList, true},      {'s', NotifyClass::kSet, true},
+    {'h', NotifyClass::kHash, true},      {'z', NotifyClass::kZset, true},
+    {'x', NotifyClass::kExpired, true},   {'e', NotifyClass::kEvicted, true},
+    {'t', NotifyClass::kStream, true},    {'d', NotifyClass::kModule, true},
+    {'n', NotifyClass::kNew, false},      {'K', NotifyClass::kKeyspace, false},
     {'E', NotifyClass::kKeyevent, false}, {'m', NotifyClass::kKeyMiss, false},
 };
 

@@ -15,20 +15,20 @@ class Server;
 
 // The event classes, bit for bit as Redis's NOTIFY_* flags.
 enum class NotifyClass : uint32_t {
-  kKeyspace = 1 << 0,   // K
-  kKeyevent = 1 << 1,   // E
-  kGeneric = 1 << 2,    // g
-  kString = 1 << 3,     // $
-  kList = 1 << 4,       // l
-  kSet = 1 << 5,        // s
-  kHash = 1 << 6,       // h
-  kZset = 1 << 7,       // z
-  kExpired = 1 << 8,    // x
-  kEvicted = 1 << 9,    // e
-  kStream = 1 << 10,    // t
-  kKeyMiss = 1 << 11,   // m
-  kModule = 1 << 12,    // d
-  kNew = 1 << 13,       // n
+  kKeyspace = 1 << 0,  // K
+  kKeyevent = 1 << 1,  // E
+  kGeneric = 1 << 2,   // g
+  kString = 1 << 3,    // $
+  kList = 1 << 4,      // l
+  kSet = 1 << 5,       // s
+  kHash = 1 << 6,      // h
+  kZset = 1 << 7,      // z
+  kExpired = 1 << 8,   // x
+  kEvicted = 1 << 9,   // e
+  kStream = 1 << 10,   // t
+  kKeyMiss = 1 << 11,  // m
+  kModule = 1 << 12,   // d
+  kNew = 1 << 13,      // n
 };
 
 // Parses a notify-keyspace-events value (Redis's keyspaceEventsStringToFlags); -1 when it

@@ -83,8 +83,8 @@ class PubSub {
   Server* server_;
   int num_shards_;
   std::shared_mutex mu_;
-  Map<Counts> global_[3];  // GUARDED_BY(mu_), by Kind
-  std::vector<Local> local_;                           // [shard], its thread only
+  Map<Counts> global_[3];     // GUARDED_BY(mu_), by Kind
+  std::vector<Local> local_;  // [shard], its thread only
 };
 
 }  // namespace tessera

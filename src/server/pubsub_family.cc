@@ -26,8 +26,7 @@ int64_t SubscriptionCount(const Connection& c, Kind kind) {
                                        : c.subs->Count();
 }
 
-void ReplySubscription(CommandContext& ctx, const char* what, const std::string* name,
-                       Kind kind) {
+void ReplySubscription(CommandContext& ctx, const char* what, const std::string* name, Kind kind) {
   ctx.rb.PushHeader(3);
   ctx.rb.Bulk(what);
   if (name)
@@ -110,8 +109,8 @@ void PubsubHelp(CommandContext& ctx) {
   ctx.ReplyHelp(
       "PUBSUB",
       {"CHANNELS [<pattern>]",
-       "    Return the currently active channels matching a <pattern> (default: '*').",
-       "NUMPAT", "    Return number of subscriptions to patterns.", "NUMSUB [<channel> ...]",
+       "    Return the currently active channels matching a <pattern> (default: '*').", "NUMPAT",
+       "    Return number of subscriptions to patterns.", "NUMSUB [<channel> ...]",
        "    Return the number of subscribers for the specified channels, excluding",
        "    pattern subscriptions(default: no channels).", "SHARDCHANNELS [<pattern>]",
        "    Return the currently active shard level channels matching a <pattern> (default: "
@@ -159,8 +158,7 @@ void RegisterPubSubFamily(CommandRegistry& r) {
                           "O(N) where N is the number of shard channels to subscribe to."),
                       -1));
   r.Register(ShardCmd(Cmd("sunsubscribe", -1, kSub, UnsubscribeCmd<PubSub::kShardChannel>,
-                          "Stop listening for messages posted to the given shard channels",
-                          "7.0.0",
+                          "Stop listening for messages posted to the given shard channels", "7.0.0",
                           "O(N) where N is the number of clients already subscribed to a shard "
                           "channel."),
                       -1));
@@ -180,15 +178,17 @@ void RegisterPubSubFamily(CommandRegistry& r) {
           .Acl({"slow"})
           .Doc("pubsub", "A container for Pub/Sub commands", "2.8.0", "Depends on subcommand.")
           .Subcommands({
-              Cmd("channels", -2, kInfo, PubsubChannels<PubSub::kChannel>,
-                  "List active channels", "2.8.0",
+              Cmd("channels", -2, kInfo, PubsubChannels<PubSub::kChannel>, "List active channels",
+                  "2.8.0",
                   "O(N) where N is the number of active channels, and assuming constant time "
                   "pattern matching (relatively short channels and patterns)"),
               Cmd("numsub", -2, kInfo, PubsubNumSub<PubSub::kChannel>,
                   "Get the count of subscribers for channels", "2.8.0",
                   "O(N) for the NUMSUB subcommand, where N is the number of requested channels"),
-              Cmd("numpat", 2, kInfo, PubsubNumPat, "Get the count of unique patterns pattern "
-                  "subscriptions", "2.8.0", "O(1)"),
+              Cmd("numpat", 2, kInfo, PubsubNumPat,
+                  "Get the count of unique patterns pattern "
+                  "subscriptions",
+                  "2.8.0", "O(1)"),
               Cmd("shardchannels", -2, kInfo, PubsubChannels<PubSub::kShardChannel>,
                   "List active shard channels", "7.0.0",
                   "O(N) where N is the number of active shard channels, and assuming constant "
