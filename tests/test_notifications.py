@@ -114,6 +114,14 @@ FAMILIES = {
               "ZADD {k}x 1 a 2 b", "ZUNIONSTORE {k}d 2 {k}x {k}y", "ZINTERSTORE {k}d 2 {k}x {k}y",
               "ZDIFFSTORE {k}d 2 {k}x {k}x", "ZRANGESTORE {k}e {k}x 0 -1",
               "ZRANGESTORE {k}e {k}x 5 6", "BZPOPMIN {k}x 1"],
+    "bits_hll_geo": ["SETBIT {k}b 7 1", "SETBIT {k}b 7 1", "SETBIT {k}c 100 0",
+                     "BITFIELD {k}b SET u8 0 255", "BITFIELD {k}b GET u8 0",
+                     "BITOP AND {k}d {k}b {k}c", "SET {k}e x", "BITOP OR {k}e {k}n1 {k}n2",
+                     "PFADD {k}h a b", "PFADD {k}h a", "PFMERGE {k}h2 {k}h",
+                     "GEOADD {k}g 13.36 38.11 p1", "GEOADD {k}g 13.36 38.11 p1",
+                     "GEOSEARCHSTORE {k}s {k}g FROMLONLAT 13 38 BYRADIUS 500 km",
+                     "GEORADIUS {k}g 13 38 500 km STORE {k}r",
+                     "GEOSEARCHSTORE {k}s {k}g FROMLONLAT 0 0 BYRADIUS 1 km"],
     "keymiss_and_new": ["GET {k}none", "SET {k}a 1", "SET {k}a 2", "HGET {k}a f"],
 }
 
