@@ -202,3 +202,25 @@ def test_stream_class_is_accepted(server):
     r = server.client()
     r.config_set("notify-keyspace-events", "Kt")
     assert r.config_get("notify-keyspace-events") == {"notify-keyspace-events": "tK"}
+
+
+@pytest.mark.tessera_only
+def test_resp3_self_notification_never_splits_a_reply(server):
+    # A RESP3 client subscribed to the misses of its own reads: the messages follow MGET's
+    # array, whether the keys are on the client's thread or not (redis-server 7.0 writes them
+    # inside it).
+    r = server.client()
+    r.config_set("notify-keyspace-events", "Em")
+    push = b">3\r\n$7\r\nmessage\r\n$22\r\n__keyevent@0__:keymiss\r\n$4\r\n%s\r\n"
+    want = b"*2\r\n_\r\n_\r\n" + push % b"{k}a" + push % b"{k}b"
+    for _ in range(4):  # new connections, so that some land on the keys' thread and some not
+        with server.raw() as c:
+            c.cmd("HELLO", "3")
+            c.cmd("SUBSCRIBE", "__keyevent@0__:keymiss")
+            c.send_cmd("MGET", "{k}a", "{k}b")
+            got = b""
+            for _ in range(25):
+                got += c.read_available(0.1)
+                if len(got) >= len(want):
+                    break
+            assert got == want

@@ -97,10 +97,13 @@ bool Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec*
   };
   bool loggable = spec->flags & (kCmdWrite | kCmdMayReplicate);
   uint64_t dirty = loggable ? dirty_now() : 0;
-  if ((spec->flags & kCmdDenyOom) && !MakeRoom(exec_shard, spec, args, ctx.now_ms))
-    ctx.rb.Error("OOM command not allowed when used memory > 'maxmemory'.");
-  else
-    spec->handler(ctx);
+  {
+    PushGuard pushes(conn, out);  // pub/sub messages to `conn` wait for its reply
+    if ((spec->flags & kCmdDenyOom) && !MakeRoom(exec_shard, spec, args, ctx.now_ms))
+      ctx.rb.Error("OOM command not allowed when used memory > 'maxmemory'.");
+    else
+      spec->handler(ctx);
+  }
   // The log records a write that did something: any that replied without an error (a no-op
   // replays as a no-op), and one that failed after changing data. One over every shard
   // (SORT, FLUSHALL) and a read that may write (PFCOUNT's cache) only when it changed

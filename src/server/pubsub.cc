@@ -51,7 +51,27 @@ class Encoded {
   std::string resp2_, resp3_;
 };
 
+thread_local PushGuard* t_push_guard = nullptr;
+
 }  // namespace
+
+PushGuard::PushGuard(Connection* conn, std::string* out)
+    : conn_(conn), out_(out), start_(out->size()), outer_(t_push_guard) {
+  t_push_guard = this;
+}
+
+PushGuard::~PushGuard() {
+  t_push_guard = outer_;
+  out_->append(deferred_);
+}
+
+void PushGuard::Push(Connection* c, std::string_view msg) {
+  PushGuard* g = t_push_guard;
+  if (!g || g->conn_ != c) return void(c->ReplyTarget()->append(msg));
+  if (g->out_->size() != g->start_) return void(g->deferred_.append(msg));
+  g->out_->append(msg);
+  g->start_ += msg.size();  // the reply begins after it
+}
 
 PubSub::PubSub(Server* server, int num_shards)
     : server_(server), num_shards_(num_shards), local_(num_shards) {}
@@ -126,7 +146,7 @@ void PubSub::Deliver(int shard, Kind kind, std::string_view channel, std::string
   std::vector<Connection*> touched;
   auto send = [&](const Conns& conns, Encoded& msg) {
     for (Connection* c : conns) {
-      c->ReplyTarget()->append(msg.For(c->resp));
+      PushGuard::Push(c, msg.For(c->resp));
       touched.push_back(c);
     }
   };

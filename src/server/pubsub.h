@@ -39,6 +39,28 @@ struct Subscriptions {
   int64_t Total() const { return Count() + static_cast<int64_t>(shard_channels.size()); }
 };
 
+// While a command of `conn` runs inline, with its reply going to `out`: a message for `conn`
+// itself (a RESP3 client subscribed to its own keys' notifications) that arrives once the reply
+// has begun waits until the command is done, so it never lands inside the reply (an MGET's
+// array, say). One that arrives before any reply byte goes at once: PUBLISH to oneself answers
+// after the message, as in Redis. One per running command (nests).
+class PushGuard {
+ public:
+  PushGuard(Connection* conn, std::string* out);
+  ~PushGuard();
+  PushGuard(const PushGuard&) = delete;
+  PushGuard& operator=(const PushGuard&) = delete;
+  // Queues message `msg` for `c`.
+  static void Push(Connection* c, std::string_view msg);
+
+ private:
+  Connection* conn_;
+  std::string* out_;
+  size_t start_;
+  std::string deferred_;
+  PushGuard* outer_;
+};
+
 class PubSub {
  public:
   enum Kind { kChannel, kPattern, kShardChannel };
