@@ -17,6 +17,7 @@ Db::Db(Keyspace* ks, int index)
 void Db::ModifiedSlow(std::string_view key) { ks_->KeyModified(index_, key); }
 
 void Db::NoteAdded(std::string_view key, ValueType type) {
+  ks_->OnKeyEvent(Keyspace::KeyEvent::kNew, index_, key);
   if (type == ValueType::kList || type == ValueType::kZSet || type == ValueType::kStream)
     ks_->CollectionAdded(index_, key);
 }
@@ -64,6 +65,7 @@ Entry* Db::Find(std::string_view key, int64_t now_ms) {
 void Db::Expire(Entry* e) {
   Capture(e);
   ++expired_;
+  ks_->OnKeyEvent(Keyspace::KeyEvent::kExpired, index_, e->key());
   RemoveVolatile(e);
   KeyTable::Handle h = table_.Unlink(e->key());
   Publish();

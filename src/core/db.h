@@ -177,7 +177,7 @@ class Db {
   void Publish() { published_size_.store(table_.size(), std::memory_order_relaxed); }
   void AccountHeap(size_t before, size_t after);
 
-  // Tells the keyspace a list/zset/stream key was created (blocked clients may be waiting).
+  // Tells the keyspace a key was created (a list/zset/stream: blocked clients may be waiting).
   void NoteAdded(std::string_view key, ValueType type);
 
   Keyspace* ks_;

@@ -161,6 +161,7 @@ void Keyspace::Evict(Db& db, const std::string& key) {
   db.Delete(key);
   ++evicted_;
   if (observer_) observer_->Evicted(db.index(), key);
+  OnKeyEvent(KeyEvent::kEvicted, db.index(), key);
 }
 
 bool Keyspace::MakeRoom(int64_t now_ms) {

@@ -101,6 +101,18 @@ class Keyspace {
   const bool& watching() const { return watching_; }
   void KeyModified(int db, std::string_view key) { on_modified_(on_modified_arg_, db, key); }
 
+  // Called when a key is created, expires (lazily or actively) or is evicted: the server
+  // turns these into keyspace notifications. `key` is valid only during the call.
+  enum class KeyEvent : uint8_t { kNew, kExpired, kEvicted };
+  using KeyEventFn = void (*)(void* arg, KeyEvent ev, int db, std::string_view key);
+  void set_on_key_event(KeyEventFn fn, void* arg) {
+    on_key_event_ = fn;
+    on_key_event_arg_ = arg;
+  }
+  void OnKeyEvent(KeyEvent ev, int db, std::string_view key) {
+    if (on_key_event_) on_key_event_(on_key_event_arg_, ev, db, key);
+  }
+
   // Fork-less snapshots. StartSnapshot flips the parity: every entry that exists now is
   // "pending" (its mark differs), entries created from now on are not. Db hands a pending
   // entry to the observer's Capture before anything reads it for a change or removes it, and
@@ -148,6 +160,8 @@ class Keyspace {
   KeyspaceObserver* observer_ = nullptr;
   SnapshotState snapshot_;
   void* on_added_arg_ = nullptr;
+  KeyEventFn on_key_event_ = nullptr;
+  void* on_key_event_arg_ = nullptr;
   // Compaction progress: the database and table cursor being walked.
   int compact_db_ = -1;
   uint64_t compact_cursor_ = 0;

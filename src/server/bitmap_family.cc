@@ -77,6 +77,7 @@ void SetBit(CommandContext& ctx) {
     std::string s(byte + 1, '\0');
     if (*on) s[byte] = static_cast<char>(mask);
     db.Add(key, Value::Bytes(std::move(s), true, true), ctx.now_ms);
+    ctx.Notify(NotifyClass::kString, "setbit", key);
     ctx.Dirty(key);
     return ctx.rb.Integer(0);
   }
@@ -100,7 +101,10 @@ void SetBit(CommandContext& ctx) {
       st.changed = true;
     }
   });
-  if (st.changed) ctx.Dirty(key);
+  if (st.changed) {
+    ctx.Notify(NotifyClass::kString, "setbit", key);
+    ctx.Dirty(key);
+  }
   ctx.rb.Integer(st.old);
 }
 
@@ -209,8 +213,10 @@ void BitOpCmd(CommandContext& ctx) {
   Db& db = ctx.DbFor(dest);
   if (len > 0) {
     db.Set(dest, Value::Bytes(std::move(res), true, false), ctx.now_ms);
+    ctx.Notify(NotifyClass::kString, "set", dest);
     ctx.Dirty(dest);
   } else if (db.Delete(dest)) {
+    ctx.Notify(NotifyClass::kGeneric, "del", dest);
     ctx.Dirty(dest);
   }
   ctx.rb.Integer(len);
@@ -379,7 +385,10 @@ void BitfieldGeneric(CommandContext& ctx, bool read_only_cmd) {
   } else {
     db.EditString(e, run);
   }
-  if (changed) ctx.Dirty(key);
+  if (changed) {
+    ctx.Notify(NotifyClass::kString, "setbit", key);
+    ctx.Dirty(key);
+  }
   ctx.rb.ArrayHeader(results.size());
   for (const auto& r : results) {
     if (r)

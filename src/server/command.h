@@ -37,8 +37,14 @@ enum CmdFlag : uint32_t {
   // Tessera's own: the memcached front door's operations (server/memcache.h). Not listed by
   // COMMAND, unknown to RESP clients; findable for dispatch and log replay.
   kCmdMemcache = 1 << 17,
+  // Tessera's own: allowed to a RESP2 client in subscribed mode ((P|S)SUBSCRIBE,
+  // (P|S)UNSUBSCRIBE, PING, QUIT, RESET).
+  kCmdSubscribedOk = 1 << 18,
+  // Tessera's own: the key positions name shard channels, not keys (COMMAND INFO's key spec
+  // flag not_key); such a command still runs on the connection's thread.
+  kCmdNotKey = 1 << 19,
   // Runs at once inside MULTI instead of being queued (EXEC DISCARD MULTI WATCH QUIT RESET).
-  kCmdNotQueued = 1 << 18,
+  kCmdNotQueued = 1 << 20,
 };
 
 // Where a command runs.

@@ -15,6 +15,7 @@
 #include "core/db.h"
 #include "protocol/reply_builder.h"
 #include "server/command.h"
+#include "server/notify.h"
 #include "server/server.h"
 #include "server/shard.h"
 
@@ -75,6 +76,7 @@ class CommandContext {
       if (touch == Touch::kYes) s.keyspace().Touch(e, now_ms);
     } else {
       ++s.stats().keyspace_misses;
+      Notify(NotifyClass::kKeyMiss, "keymiss", key);
     }
     return e;
   }
@@ -104,6 +106,13 @@ class CommandContext {
   std::optional<std::vector<std::vector<std::string>>> rewritten;
   void Propagate(std::vector<std::string> args) { rewritten = {std::move(args)}; }
   void Propagate(std::vector<std::vector<std::string>> parts) { rewritten = std::move(parts); }
+
+  // Keyspace notification of `event` (class `cls`) about `key` in database `db` (default: the
+  // command's). One flag test when the class is off.
+  void Notify(NotifyClass cls, std::string_view event, std::string_view key, int db = -1) {
+    if (NotifyEnabled(server->config().notify_keyspace_events, cls))
+      NotifyKeyspaceEvent(*server, cls, event, key, db < 0 ? db_index : db);
+  }
 
   // Records `n` changes to `key` (rdb_changes_since_last_save, future replication; WATCH sees
   // the key changed when n > 0).

@@ -11,7 +11,7 @@ void ReplyKeySpecs(ReplyBuilder& rb, const CommandSpec& c) {
   rb.MapHeader(3);
   rb.Bulk("flags");
   rb.SetHeader(1);
-  rb.SimpleString((c.flags & kCmdWrite) ? "RW" : "RO");
+  rb.SimpleString((c.flags & kCmdNotKey) ? "not_key" : (c.flags & kCmdWrite) ? "RW" : "RO");
   rb.Bulk("begin_search");
   if (c.keys_fn) {
     rb.MapHeader(2);
@@ -186,7 +186,8 @@ void CommandGetKeys(CommandContext& ctx) {
     if (!c || !arity_ok(c))
       return ctx.rb.Error("ERR Invalid number of arguments specified for command");
   }
-  auto pos = c->KeyPositions(args);
+  // Shard channels sit at key positions but are not keys (Redis skips not_key key specs).
+  auto pos = (c->flags & kCmdNotKey) ? std::vector<int>{} : c->KeyPositions(args);
   if (pos.empty()) return ctx.rb.Error("ERR The command has no key arguments");
   ctx.rb.ArrayHeader(pos.size());
   for (int p : pos) ctx.rb.Bulk(args[p]);

@@ -13,6 +13,7 @@
 
 #include "base/strings.h"
 #include "protocol/resp_parser.h"
+#include "server/notify.h"
 
 namespace tessera {
 namespace {
@@ -166,7 +167,6 @@ void AddCompatSettings(std::vector<Setting>& s) {
   };
   for (const BoolDef& b : kBools) s.push_back(Compat(b.name, K::kBool, b.def, b.runtime));
   s.push_back(Compat("supervised", K::kEnum, "no", false, {"upstart", "systemd", "auto", "no"}));
-  s.push_back(Compat("notify-keyspace-events", K::kString, "", true));
   s.push_back(Compat("syslog-ident", K::kString, "redis", false));
   s.push_back(Compat("syslog-facility", K::kString, "local0", false));
   s.push_back(Compat("unixsocket", K::kString, "", false));
@@ -314,6 +314,17 @@ const std::vector<Setting>& Settings() {
     s.push_back(IntSetting("hz", &Config::hz, 1, 500, true));
     s.push_back(
         StrSetting("loglevel", &Config::loglevel, true, {"debug", "verbose", "notice", "warning"}));
+    s.push_back(Setting{"notify-keyspace-events",
+                        {},
+                        true,
+                        [](const Config& c) { return FormatNotifyFlags(c.notify_keyspace_events); },
+                        [](Config* c, const std::vector<std::string>& a) -> std::string {
+                          int64_t flags = ParseNotifyFlags(a[0]);
+                          if (flags < 0)
+                            return "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+                          c->notify_keyspace_events = flags;
+                          return "";
+                        }});
     s.push_back(StrSetting("logfile", &Config::logfile, false));
     s.push_back(StrSetting("requirepass", &Config::requirepass, true));
     s.push_back(MemSetting("maxmemory", &Config::maxmemory, 0, true));

@@ -38,6 +38,7 @@ struct Config {
   OutputBufferLimit obuf_normal{0, 0, 0};
   OutputBufferLimit obuf_replica{256LL << 20, 64LL << 20, 60};
   OutputBufferLimit obuf_pubsub{32LL << 20, 8LL << 20, 60};
+  int64_t notify_keyspace_events = 0;  // NotifyClass bits (server/notify.h)
   int64_t hz = 10;
   std::string loglevel = "notice";
   std::string logfile = "";

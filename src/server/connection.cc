@@ -164,14 +164,25 @@ void Connection::ReleaseSlots() {
   }
 }
 
+const OutputBufferLimit& Connection::OutputLimit() const {
+  const Config& cfg = shard_->server().config();
+  return subscribed() ? cfg.obuf_pubsub : cfg.obuf_normal;
+}
+
 bool Connection::OverHardLimit() const {
-  int64_t hard = shard_->server().config().obuf_normal.hard;
+  int64_t hard = OutputLimit().hard;
   return hard > 0 && static_cast<int64_t>(wbuf_.size() - woff_) > hard;
 }
 
 void Connection::ScheduleWrite() {
   // Replies past the hard limit close the client at once, before any write, as in Redis.
   if (!closed_ && OverHardLimit()) return Close();
+  if (write_scheduled_ || closed_) return;
+  write_scheduled_ = true;
+  shard_->ScheduleWrite(this);
+}
+
+void Connection::OnPush() {
   if (write_scheduled_ || closed_) return;
   write_scheduled_ = true;
   shard_->ScheduleWrite(this);
@@ -229,6 +240,7 @@ void Connection::FlushDatagram() {
 
 void Connection::FlushWrites() {
   if (dgram_) return FlushDatagram();
+  if (OverHardLimit()) return Close();  // pub/sub messages queue without the check
   while (!closed_ && woff_ < wbuf_.size()) {
     ssize_t n = write(fd_, wbuf_.data() + woff_, wbuf_.size() - woff_);
     if (n < 0) {
@@ -293,6 +305,7 @@ void Connection::Close() {
     BlockingRegistry::Cancel(shard_->server(), blocked_);
     blocked_.reset();
   }
+  if (subs) shard_->server().pubsub().UnsubscribeAll(this);
   if (!dgram_) {
     shard_->loop().Remove(fd_);
     close(fd_);
@@ -308,7 +321,7 @@ void Connection::CheckLimits(int64_t now_ms) {
     Close();
     return;
   }
-  const OutputBufferLimit& lim = cfg.obuf_normal;
+  const OutputBufferLimit& lim = OutputLimit();
   int64_t pending = static_cast<int64_t>(wbuf_.size() - woff_);
   if (OverHardLimit()) return Close();
   if (lim.soft > 0 && pending > lim.soft) {
@@ -327,6 +340,7 @@ size_t Connection::MemoryUsage() const {
 
 std::string Connection::InfoLine(int64_t now_ms) const {
   std::string flags;
+  if (subscribed()) flags += "P";
   if (in_multi()) flags += "x";
   if (paused_) flags += "b";
   if (multi_ && multi_->flag && multi_->flag->touched.load(std::memory_order_relaxed)) flags += "d";
@@ -344,9 +358,11 @@ std::string Connection::InfoLine(int64_t now_ms) const {
   out += "id=" + num(id_) + " addr=" + addr + " laddr=" + laddr + " fd=" + num(fd_) +
          " name=" + name + " age=" + num((now_ms - created_ms) / 1000) +
          " idle=" + num((now_ms - last_interaction_ms) / 1000) + " flags=" + flags +
-         " db=" + num(db) +
-         " sub=0 psub=0 ssub=0 multi=" + (in_multi() ? num(multi_->cmds.size()) : "-1") +
-         " qbuf=" + num(qbuf) + " qbuf-free=" + num(rbuf_.capacity() - qbuf) +
+         " db=" + num(db) + " sub=" + num(subs ? subs->channels.size() : 0) +
+         " psub=" + num(subs ? subs->patterns.size() : 0) +
+         " ssub=" + num(subs ? subs->shard_channels.size() : 0) +
+         " multi=" + (in_multi() ? num(multi_->cmds.size()) : "-1") + " qbuf=" + num(qbuf) +
+         " qbuf-free=" + num(rbuf_.capacity() - qbuf) +
          " argv-mem=0 multi-mem=0 rbs=" + num(rbuf_.capacity()) +
          " rbp=0 obl=0 oll=0 omem=" + num(omem) + " tot-mem=" + num(MemoryUsage()) +
          " events=" + events + " cmd=" + (last_command ? last_command->name : "NULL") +

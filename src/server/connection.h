@@ -21,6 +21,7 @@
 #include "net/io_buf.h"
 #include "protocol/resp_parser.h"
 #include "server/blocking.h"
+#include "server/pubsub.h"
 
 namespace tessera {
 
@@ -29,6 +30,7 @@ class McSession;
 struct McDatagramPeer;
 struct CommandSpec;
 struct MultiState;
+struct OutputBufferLimit;
 
 class Connection : public IoHandler {
  public:
@@ -73,6 +75,12 @@ class Connection : public IoHandler {
   size_t MemoryUsage() const;
   // Closes the client if it has been idle longer than `timeout_s` or broke its output limit.
   void CheckLimits(int64_t now_ms);
+  // A pub/sub message was appended to ReplyTarget(): flush it before the shard sleeps (where
+  // a client over its output-buffer limit is closed).
+  void OnPush();
+  // Subscribed to a channel, pattern or shard channel (Redis's CLIENT_PUBSUB): RESP2 allows
+  // only the subscription commands, and the pubsub output-buffer class applies.
+  bool subscribed() const { return subs && subs->Total() > 0; }
 
   uint64_t id() const { return id_; }
   int fd() const { return fd_; }
@@ -96,6 +104,7 @@ class Connection : public IoHandler {
   int64_t last_interaction_ms = 0;
   const CommandSpec* last_command = nullptr;  // for CLIENT LIST's cmd=
   const CommandSpec* last_lookup = nullptr;   // dispatch's one-entry lookup cache
+  std::unique_ptr<Subscriptions> subs;        // set by the first subscription (PubSub)
 
   // MULTI / WATCH state (server/transaction.h), or nullptr before the first MULTI or WATCH.
   MultiState* multi() { return multi_.get(); }
@@ -119,7 +128,9 @@ class Connection : public IoHandler {
   void FlushDatagram();
   // Asks the shard to flush this connection before it sleeps.
   void ScheduleWrite();
-  // Pending replies exceed client-output-buffer-limit's hard limit for normal clients.
+  // client-output-buffer-limit of the client's class: pubsub for subscribers, else normal.
+  const OutputBufferLimit& OutputLimit() const;
+  // Pending replies exceed the hard limit of the client's class.
   bool OverHardLimit() const;
   // Registers for reading unless the peer closed or too many replies wait; for writing while
   // replies wait.

@@ -13,6 +13,12 @@ constexpr const char* kRedisVersion = "7.0.15";
 
 void Ping(CommandContext& ctx) {
   if (ctx.argc() > 2) return ctx.ReplyArity();
+  // A RESP2 subscriber has no plain replies: ["pong", <message or "">], as Redis.
+  if (ctx.conn && ctx.conn->resp == 2 && ctx.conn->subscribed()) {
+    ctx.rb.ArrayHeader(2);
+    ctx.rb.Bulk("pong");
+    return ctx.rb.Bulk(ctx.argc() == 2 ? ctx.arg(1) : "");
+  }
   if (ctx.argc() == 2) return ctx.rb.Bulk(ctx.arg(1));
   ctx.rb.SimpleString("PONG");
 }
@@ -105,6 +111,7 @@ void Quit(CommandContext& ctx) {
 void Reset(CommandContext& ctx) {
   Connection* c = ctx.conn;
   c->EndMulti();
+  ctx.server->pubsub().UnsubscribeAll(c);
   c->db = 0;
   c->resp = 2;
   c->name.clear();
@@ -144,6 +151,9 @@ void ClientGetName(CommandContext& ctx) {
 
 void ClientInfo(CommandContext& ctx) { ctx.rb.Verbatim(ctx.conn->InfoLine(ctx.now_ms) + "\n"); }
 
+// The class CLIENT LIST / KILL TYPE names.
+std::string_view ClientType(const Connection& c) { return c.subscribed() ? "pubsub" : "normal"; }
+
 // Every connection of every shard (runs with all shards parked).
 template <typename Fn>
 void ForEachClient(CommandContext& ctx, Fn fn) {
@@ -174,7 +184,7 @@ void ClientList(CommandContext& ctx) {
   std::vector<const Connection*> list;
   ForEachClient(ctx, [&](const Connection& c) {
     if (!ids.empty() && std::find(ids.begin(), ids.end(), c.id()) == ids.end()) return;
-    if (!type.empty() && type != "normal") return;  // only normal clients exist so far
+    if (!type.empty() && type != ClientType(c)) return;
     list.push_back(&c);
   });
   std::sort(list.begin(), list.end(),
@@ -239,7 +249,7 @@ void ClientKill(CommandContext& ctx) {
     if (!addr.empty() && c.addr != addr) return;
     if (!laddr.empty() && c.laddr != laddr) return;
     if (!user.empty() && user != "default") return;
-    if (!type.empty() && type != "normal") return;
+    if (!type.empty() && type != ClientType(c)) return;
     if (c.id() == ctx.client_id) {
       if (skipme) return;
       c.CloseAfterReply();
@@ -327,12 +337,14 @@ CommandSpec ClientSub(std::string name, int arity, uint32_t flags, Handler h, st
 void RegisterConnectionFamily(CommandRegistry& r) {
   constexpr uint32_t kSession =
       kCmdNoScript | kCmdLoading | kCmdStale | kCmdFast | kCmdNoAuth | kCmdAllowBusy;
-  r.Register(Conn("ping", -1, kCmdFast, Ping, "Ping the server", "1.0.0"));
+  r.Register(Conn("ping", -1, kCmdFast | kCmdSubscribedOk, Ping, "Ping the server", "1.0.0"));
   r.Register(Conn("echo", 2, kCmdFast, Echo, "Echo the given string", "1.0.0"));
   r.Register(Conn("auth", -2, kSession, Auth, "Authenticate to the server", "1.0.0"));
   r.Register(Conn("hello", -1, kSession, Hello, "Handshake with Redis", "6.0.0"));
-  r.Register(Conn("quit", -1, kSession | kCmdNotQueued, Quit, "Close the connection", "1.0.0"));
-  r.Register(Conn("reset", 1, kSession | kCmdNotQueued, Reset, "Reset the connection", "6.2.0"));
+  r.Register(Conn("quit", -1, kSession | kCmdSubscribedOk | kCmdNotQueued, Quit,
+                  "Close the connection", "1.0.0"));
+  r.Register(Conn("reset", 1, kSession | kCmdSubscribedOk | kCmdNotQueued, Reset,
+                  "Reset the connection", "6.2.0"));
   r.Register(Conn("select", 2, kCmdLoading | kCmdStale | kCmdFast, Select,
                   "Change the selected database for the current connection", "1.0.0"));
 

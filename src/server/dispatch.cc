@@ -160,10 +160,13 @@ bool Dispatcher::Execute(Shard& exec_shard, Connection* conn, const CommandSpec*
   bool loggable = spec->flags & (kCmdWrite | kCmdMayReplicate);
   uint64_t dirty = loggable ? dirty_now() : 0;
   if (spec->log_as != LogAs::kCommand) TouchFlushed(server, spec, args, db, ctx.now_ms);
-  if ((spec->flags & kCmdDenyOom) && !MakeRoom(exec_shard, spec, args, ctx.now_ms))
-    ctx.rb.Error("OOM command not allowed when used memory > 'maxmemory'.");
-  else
-    spec->handler(ctx);
+  {
+    PushGuard pushes(conn, out);  // pub/sub messages to `conn` wait for its reply
+    if ((spec->flags & kCmdDenyOom) && !MakeRoom(exec_shard, spec, args, ctx.now_ms))
+      ctx.rb.Error("OOM command not allowed when used memory > 'maxmemory'.");
+    else
+      spec->handler(ctx);
+  }
   // The log records a write that did something: any that replied without an error (a no-op
   // replays as a no-op), and one that failed after changing data. One over every shard
   // (SORT, FLUSHALL) and a read that may write (PFCOUNT's cache) only when it changed
@@ -309,6 +312,11 @@ const CommandSpec* Resolve(Connection* conn, ArgList args, std::string* err) {
   if (!conn->authenticated && !(spec->flags & kCmdNoAuth)) {
     *err = "NOAUTH Authentication required.";
     return spec;
+  }
+  if (conn->resp == 2 && !(spec->flags & kCmdSubscribedOk) && conn->subscribed()) {
+    *err = "ERR Can't execute '" + spec->name +
+           "': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this "
+           "context";
   }
   return spec;
 }

@@ -76,6 +76,7 @@ void Restore(CommandContext& ctx) {
   if (when) e = db.SetExpire(e, when);
   const EvictionConfig& ev = ctx.ShardFor(key).keyspace().eviction();
   if (auto clock = rdb::AccessClock(ev, idle, freq, ctx.now_ms)) e->set_clock(*clock);
+  ctx.Notify(NotifyClass::kGeneric, "restore", key);
   ctx.Dirty(key);
   ctx.rb.Ok();
 }

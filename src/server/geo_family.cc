@@ -161,7 +161,10 @@ void GeoAdd(CommandContext& ctx) {
     run(*z);
     if (!z->empty()) db.Add(key, Value::FromObject(std::move(z)), ctx.now_ms);
   }
-  if (added + updated) ctx.Dirty(key, added + updated);
+  if (added + updated) {
+    ctx.Notify(NotifyClass::kZset, "zadd", key);  // GEOADD runs as ZADD in Redis
+    ctx.Dirty(key, added + updated);
+  }
   ctx.rb.Integer(ch ? added + updated : added);
 }
 
@@ -283,6 +286,13 @@ void PointsInAreas(const ZSet& z, const geo::SearchAreas& a, const geo::Shape& s
   }
 }
 
+// A STORE whose result is empty deletes its destination.
+void DeleteStoreKey(CommandContext& ctx, const std::string& key) {
+  if (!ctx.DbFor(key).Delete(key)) return;
+  ctx.Notify(NotifyClass::kGeneric, "del", key);
+  ctx.Dirty(key);
+}
+
 void GeoSearchGeneric(CommandContext& ctx, size_t src_idx, int flags) {
   const std::string* storekey = nullptr;
   bool storedist = false;
@@ -392,7 +402,7 @@ void GeoSearchGeneric(CommandContext& ctx, size_t src_idx, int flags) {
 
   if (!e) {
     if (storekey) {
-      if (ctx.DbFor(*storekey).Delete(*storekey)) ctx.Dirty(*storekey);
+      DeleteStoreKey(ctx, *storekey);
       ctx.rb.Integer(0);
     } else {
       ctx.rb.ArrayHeader(0);
@@ -452,7 +462,7 @@ void GeoSearchGeneric(CommandContext& ctx, size_t src_idx, int flags) {
 
   Db& db = ctx.DbFor(*storekey);
   if (returned == 0) {
-    if (db.Delete(*storekey)) ctx.Dirty(*storekey);
+    DeleteStoreKey(ctx, *storekey);
     return ctx.rb.Integer(0);
   }
   // Built before the destination is set: the points' members live in the source set, which may
@@ -466,6 +476,7 @@ void GeoSearchGeneric(CommandContext& ctx, size_t src_idx, int flags) {
     dst->Add(p.member, storedist ? p.dist / shape.conversion : p.score, 0, lim);
   }
   db.Set(*storekey, Value::FromObject(std::move(dst)), ctx.now_ms);
+  ctx.Notify(NotifyClass::kZset, search ? "geosearchstore" : "georadiusstore", *storekey);
   ctx.Dirty(*storekey, returned);
   ctx.rb.Integer(static_cast<int64_t>(returned));
 }

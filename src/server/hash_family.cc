@@ -17,17 +17,18 @@ HashObject& AsHash(Object& o) { return static_cast<HashObject&>(o); }
 const HashObject& HashOf(Entry* e) { return static_cast<const HashObject&>(*e->object()); }
 
 // Runs `fn(HashObject&)` on the hash at `key`: on the existing entry `e` through Db::Mutate
-// (memory accounted), or on a new hash that is then stored under `key`.
+// (memory accounted), or on a new hash that is then stored under `key`; notifies `event`.
 template <typename Fn>
-void WriteHash(CommandContext& ctx, const std::string& key, Entry* e, Fn&& fn) {
+void WriteHash(CommandContext& ctx, const std::string& key, Entry* e, const char* event, Fn&& fn) {
   Db& db = ctx.DbFor(key);
   if (e) {
     db.Mutate(e, [&](Object& o) { fn(AsHash(o)); });
-    return;
+  } else {
+    auto h = std::make_unique<HashObject>();
+    fn(*h);
+    db.Add(key, Value::FromObject(std::move(h)), ctx.now_ms);
   }
-  auto h = std::make_unique<HashObject>();
-  fn(*h);
-  db.Add(key, Value::FromObject(std::move(h)), ctx.now_ms);
+  ctx.Notify(NotifyClass::kHash, event, key);
 }
 
 // Replies with one element as HRANDFIELD/HGETALL-style output: the field, and the value when
@@ -53,7 +54,7 @@ void HSet(CommandContext& ctx) {
   if (wrong) return;
   const EncodingLimits& limits = ctx.DbFor(key).limits();
   int64_t created = 0;
-  WriteHash(ctx, key, e, [&](HashObject& h) {
+  WriteHash(ctx, key, e, "hset", [&](HashObject& h) {
     for (size_t i = 2; i < ctx.argc(); i += 2) created += h.Set(ctx.arg(i), ctx.arg(i + 1), limits);
   });
   ctx.Dirty(key, (ctx.argc() - 2) / 2);
@@ -69,7 +70,7 @@ void HSetNx(CommandContext& ctx) {
   if (wrong) return;
   if (e && HashOf(e).Contains(ctx.arg(2))) return ctx.rb.Integer(0);
   const EncodingLimits& limits = ctx.DbFor(key).limits();
-  WriteHash(ctx, key, e, [&](HashObject& h) { h.Set(ctx.arg(2), ctx.arg(3), limits); });
+  WriteHash(ctx, key, e, "hset", [&](HashObject& h) { h.Set(ctx.arg(2), ctx.arg(3), limits); });
   ctx.Dirty(key);
   ctx.rb.Integer(1);
 }
@@ -162,7 +163,11 @@ void HDel(CommandContext& ctx) {
     for (size_t i = 2; i < ctx.argc() && h.size() > 0; ++i) deleted += h.Delete(ctx.arg(i));
     return h.size() == 0;
   });
-  if (empty) db.Delete(key);
+  if (deleted) ctx.Notify(NotifyClass::kHash, "hdel", key);
+  if (empty) {
+    db.Delete(key);
+    ctx.Notify(NotifyClass::kGeneric, "del", key);
+  }
   if (deleted) ctx.Dirty(key, deleted);
   ctx.rb.Integer(deleted);
 }
@@ -192,7 +197,7 @@ void HIncrBy(CommandContext& ctx) {
   value += *incr;
   std::string s = std::to_string(value);
   const EncodingLimits& limits = ctx.DbFor(key).limits();
-  WriteHash(ctx, key, e, [&](HashObject& h) { h.Set(ctx.arg(2), s, limits); });
+  WriteHash(ctx, key, e, "hincrby", [&](HashObject& h) { h.Set(ctx.arg(2), s, limits); });
   ctx.Dirty(key);
   ctx.rb.Integer(value);
 }
@@ -219,7 +224,7 @@ void HIncrByFloat(CommandContext& ctx) {
     return ctx.rb.Error("ERR increment would produce NaN or Infinity");
   std::string s = FormatLongDoubleHuman(value);
   const EncodingLimits& limits = ctx.DbFor(key).limits();
-  WriteHash(ctx, key, e, [&](HashObject& h) { h.Set(ctx.arg(2), s, limits); });
+  WriteHash(ctx, key, e, "hincrbyfloat", [&](HashObject& h) { h.Set(ctx.arg(2), s, limits); });
   ctx.Dirty(key);
   ctx.rb.Bulk(s);
 }

@@ -67,7 +67,10 @@ void PfAdd(CommandContext& ctx) {
     db.EditString(e, [&st](std::string& s) { st(s); });
     if (st.corrupt) return ctx.rb.Error(kCorruptErr);
   }
-  if (st.updated) ctx.Dirty(key, st.updated);
+  if (st.updated) {
+    ctx.Notify(NotifyClass::kString, "pfadd", key);
+    ctx.Dirty(key, st.updated);
+  }
   ctx.rb.Integer(st.updated ? 1 : 0);
 }
 
@@ -149,6 +152,7 @@ void PfMerge(CommandContext& ctx) {
     db.EditString(d, write);
   }
   if (corrupt) return ctx.rb.Error(kCorruptErr);
+  ctx.Notify(NotifyClass::kString, "pfadd", dest);  // Redis names PFMERGE's event so
   ctx.Dirty(dest);
   ctx.rb.Ok();
 }

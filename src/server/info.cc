@@ -204,7 +204,7 @@ void PersistenceSection(InfoWriter& w, CommandContext& ctx, bool loading) {
   for (const auto& [k, v] : ctx.server->persistence().Info(loading)) w.Field(k.c_str(), v);
 }
 
-void Stats(InfoWriter& w, const Totals& t) {
+void Stats(InfoWriter& w, const Totals& t, PubSub& pubsub) {
   const ShardStats& st = t.st;
   w.Section("Stats");
   w.Field("total_connections_received", static_cast<int64_t>(st.connections_received));
@@ -219,8 +219,9 @@ void Stats(InfoWriter& w, const Totals& t) {
   w.Field("keyspace_hits", static_cast<int64_t>(st.keyspace_hits));
   w.Field("keyspace_misses", static_cast<int64_t>(st.keyspace_misses));
   w.Field("active_defrag_hits", t.defrag_moved);
-  w.Field("pubsub_channels", "0");
-  w.Field("pubsub_patterns", "0");
+  w.Field("pubsub_channels", pubsub.Count(PubSub::kChannel));
+  w.Field("pubsub_patterns", pubsub.Count(PubSub::kPattern));
+  w.Field("pubsubshard_channels", pubsub.Count(PubSub::kShardChannel));
   w.Field("total_error_replies", static_cast<int64_t>(st.total_error_replies));
 }
 
@@ -339,7 +340,7 @@ void Info(CommandContext& ctx) {
   if (wanted("clients")) Clients(w, ctx, t);
   if (wanted("memory")) Memory(w, ctx);
   if (wanted("persistence")) PersistenceSection(w, ctx, false);
-  if (wanted("stats")) Stats(w, t);
+  if (wanted("stats")) Stats(w, t, ctx.server->pubsub());
   if (wanted("replication")) Replication(w, ctx);
   if (wanted("cpu")) Cpu(w);
   if (wanted("modules")) w.Section("Modules");

@@ -67,6 +67,7 @@ void Del(CommandContext& ctx) {
     Db& db = ctx.DbFor(key);
     if (db.Find(key, ctx.now_ms) && db.Delete(key)) {
       ++deleted;
+      ctx.Notify(NotifyClass::kGeneric, "del", key);
       ctx.Dirty(key);
     }
   }
@@ -109,6 +110,8 @@ void RenameGeneric(CommandContext& ctx, bool nx) {
   // The entry stores its key inline: re-create it under the new name, keeping value, TTL and
   // access clock.
   dst_db.Put(dst, *ctx.DbFor(src).Take(src));
+  ctx.Notify(NotifyClass::kGeneric, "rename_from", src);
+  ctx.Notify(NotifyClass::kGeneric, "rename_to", dst);
   ctx.Dirty(dst);
   nx ? ctx.rb.Integer(1) : ctx.rb.Ok();
 }
@@ -151,6 +154,7 @@ void Copy(CommandContext& ctx) {
   if (exists) dst_db.Delete(dst);
   Entry* ne = dst_db.Add(dst, std::move(copy), ctx.now_ms);
   if (expire != Entry::kNoExpire) dst_db.SetExpire(ne, expire);
+  ctx.Notify(NotifyClass::kGeneric, "copy_to", dst, dbid);
   ctx.Dirty(dst);
   ctx.rb.Integer(1);
 }
@@ -165,6 +169,8 @@ void Move(CommandContext& ctx) {
   if (dst_db.Find(key, ctx.now_ms)) return ctx.rb.Integer(0);
   // Same key, same shard, another Db: the entry moves as is (TTL and access clock kept).
   dst_db.Put(key, *ctx.DbFor(key).Take(key));
+  ctx.Notify(NotifyClass::kGeneric, "move_from", key);
+  ctx.Notify(NotifyClass::kGeneric, "move_to", key, dbid);
   ctx.Dirty(key);
   ctx.rb.Integer(1);
 }
@@ -311,8 +317,10 @@ void ExpireGeneric(CommandContext& ctx, bool relative, bool seconds) {
   Db& db = ctx.DbFor(key);
   if (when <= ctx.now_ms) {
     db.Delete(key);
+    ctx.Notify(NotifyClass::kGeneric, "del", key);
   } else {
     db.SetExpire(e, when);
+    ctx.Notify(NotifyClass::kGeneric, "expire", key);
   }
   ctx.Dirty(key);
   ctx.rb.Integer(1);
@@ -340,6 +348,7 @@ void Persist(CommandContext& ctx) {
   Entry* e = ctx.LookupWrite(key);
   if (!e || !e->has_expire()) return ctx.rb.Integer(0);
   ctx.DbFor(key).ClearExpire(e);
+  ctx.Notify(NotifyClass::kGeneric, "persist", key);
   ctx.Dirty(key);
   ctx.rb.Integer(1);
 }

@@ -67,6 +67,12 @@ bool CheckElementSizes(CommandContext& ctx, size_t first) {
   return true;
 }
 
+// Deletes `key`, a list left empty, as Redis does after the command's own event.
+void DeleteEmpty(CommandContext& ctx, Db& db, const std::string& key) {
+  db.Delete(key);
+  ctx.Notify(NotifyClass::kGeneric, "del", key);
+}
+
 // Pops from a list entry `e` of `key` (see ListPopReply).
 void PopFromEntry(CommandContext& ctx, const std::string& key, Entry* e, bool left, int64_t count,
                   ListPopFrame frame) {
@@ -92,7 +98,8 @@ void PopFromEntry(CommandContext& ctx, const std::string& key, Entry* e, bool le
     popped = n;
     return l.empty();
   });
-  if (now_empty) db.Delete(key);
+  ctx.Notify(NotifyClass::kList, left ? "lpop" : "rpop", key);
+  if (now_empty) DeleteEmpty(ctx, db, key);
   shard.stats().dirty += popped;
   db.Modified(key);
 }
@@ -127,6 +134,7 @@ void PushGeneric(CommandContext& ctx, bool left, bool only_existing) {
       return AsList(o).size();
     });
   }
+  ctx.Notify(NotifyClass::kList, left ? "lpush" : "rpush", key);
   shard.stats().dirty += ctx.argc() - 2;
   db.Modified(key);
   ctx.rb.Integer(static_cast<int64_t>(len));
@@ -291,6 +299,7 @@ void LSet(CommandContext& ctx) {
   int64_t i = Normalize(index, ListOf(e).size());
   if (i < 0) return ctx.rb.Error("ERR index out of range");
   ctx.DbFor(key).Mutate(e, [&](Object& o) { AsList(o).Set(static_cast<size_t>(i), ctx.arg(3)); });
+  ctx.Notify(NotifyClass::kList, "lset", key);
   ctx.Dirty(key);
   ctx.rb.Ok();
 }
@@ -318,6 +327,7 @@ void LInsert(CommandContext& ctx) {
     return ok;
   });
   if (!inserted) return ctx.rb.Integer(-1);
+  ctx.Notify(NotifyClass::kList, "linsert", key);
   ctx.Dirty(key);
   ctx.rb.Integer(static_cast<int64_t>(len));
 }
@@ -342,7 +352,8 @@ void LRem(CommandContext& ctx) {
     removed = AsList(o).Remove(ListMatcher(ctx.arg(3)), from_tail, limit);
     return AsList(o).empty();
   });
-  if (now_empty) db.Delete(key);
+  if (removed) ctx.Notify(NotifyClass::kList, "lrem", key);
+  if (now_empty) DeleteEmpty(ctx, db, key);
   ctx.Dirty(key, removed);
   ctx.rb.Integer(static_cast<int64_t>(removed));
 }
@@ -376,7 +387,8 @@ void LTrim(CommandContext& ctx) {
     l.PopBack(static_cast<size_t>(rtrim));
     return l.empty();
   });
-  if (now_empty) db.Delete(key);
+  ctx.Notify(NotifyClass::kList, "ltrim", key);
+  if (now_empty) DeleteEmpty(ctx, db, key);
   ctx.Dirty(key, static_cast<uint64_t>(ltrim + rtrim));
   ctx.rb.Ok();
 }
@@ -473,6 +485,8 @@ ListMoveResult ListMoveReply(CommandContext& ctx, const std::string& src, const 
   Entry* de = ctx.LookupWriteOf(dst, ValueType::kList, &wrong);
   if (wrong) return ListMoveResult::kWrongType;
   Db& sdb = ctx.DbFor(src);
+  const char* push_event = to_left ? "lpush" : "rpush";
+  const char* pop_event = from_left ? "lpop" : "rpop";
   if (src == dst) {
     sdb.Mutate(de, [&](Object& o) {
       List& l = AsList(o);
@@ -481,6 +495,8 @@ ListMoveResult ListMoveReply(CommandContext& ctx, const std::string& src, const 
       to_left ? l.PushFront(v) : l.PushBack(v);
       ctx.rb.Bulk(v);
     });
+    ctx.Notify(NotifyClass::kList, push_event, dst);
+    ctx.Notify(NotifyClass::kList, pop_event, src);
     ctx.Dirty(src);
     return ListMoveResult::kMoved;
   }
@@ -505,6 +521,10 @@ ListMoveResult ListMoveReply(CommandContext& ctx, const std::string& src, const 
     l->PushBack(v);
     ddb.Add(dst, Value::FromObject(std::move(l)), ctx.now_ms);
   }
+  // Redis's order: the push, the pop, then the emptied source's deletion.
+  ctx.Notify(NotifyClass::kList, push_event, dst);
+  ctx.Notify(NotifyClass::kList, pop_event, src);
+  if (now_empty) ctx.Notify(NotifyClass::kGeneric, "del", src);
   ctx.rb.Bulk(v);
   ctx.Dirty(src);
   return ListMoveResult::kMoved;

@@ -55,6 +55,7 @@ Server::Server(Config cfg) : config_(std::move(cfg)) {
   for (int i = 0; i < n; ++i)
     shards_.push_back(std::make_unique<Shard>(this, i, static_cast<int>(config_.databases)));
   memory_ = std::make_unique<MemoryBudget>(n);
+  pubsub_ = std::make_unique<PubSub>(this, n);
   persistence_ = std::make_unique<Persistence>(this);
   ApplyMemoryConfig();
   memory_->MarkStartup();

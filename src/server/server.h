@@ -22,6 +22,7 @@
 #include "server/config.h"
 #include "server/memory.h"
 #include "server/persistence.h"
+#include "server/pubsub.h"
 
 namespace tessera {
 
@@ -39,6 +40,7 @@ class Server {
   Config& config() { return config_; }
   MemoryBudget& memory() { return *memory_; }
   Persistence& persistence() { return *persistence_; }
+  PubSub& pubsub() { return *pubsub_; }
   // Applies the keyspace settings (eviction policy and parameters, maxmemory split, encoding
   // thresholds) to every shard. Only while the shards are parked or not yet running.
   void ApplyMemoryConfig();
@@ -92,6 +94,7 @@ class Server {
   void StopShards();
 
   Config config_;
+  std::unique_ptr<PubSub> pubsub_;  // before shards_: outlives their connections
   std::vector<std::unique_ptr<Shard>> shards_;
   std::unique_ptr<MemoryBudget> memory_;
   // After shards_: destroyed first (its background thread refers to the shards).

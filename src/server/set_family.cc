@@ -45,7 +45,9 @@ void ReplySet(ReplyBuilder& rb, const SetObject& s) {
 
 // Deletes `key` when its set became empty (Redis never keeps an empty set).
 void DeleteIfEmpty(CommandContext& ctx, const std::string& key, const SetObject& s) {
-  if (s.empty()) ctx.DbFor(key).Delete(key);
+  if (!s.empty()) return;
+  ctx.DbFor(key).Delete(key);
+  ctx.Notify(NotifyClass::kGeneric, "del", key);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -70,7 +72,10 @@ void SAdd(CommandContext& ctx) {
   } else {
     db.Mutate(e, [&](Object& o) { add_all(static_cast<SetObject&>(o)); });
   }
-  if (added) ctx.Dirty(key, added);
+  if (added) {
+    ctx.Notify(NotifyClass::kSet, "sadd", key);
+    ctx.Dirty(key, added);
+  }
   ctx.rb.Integer(added);
 }
 
@@ -86,6 +91,7 @@ void SRem(CommandContext& ctx) {
     for (size_t i = 2; i < ctx.argc() && !s->empty(); ++i)
       if (s->Remove(ctx.arg(i))) ++deleted;
   });
+  if (deleted) ctx.Notify(NotifyClass::kSet, "srem", key);
   DeleteIfEmpty(ctx, key, *s);
   if (deleted) ctx.Dirty(key, deleted);
   ctx.rb.Integer(deleted);
@@ -121,7 +127,9 @@ void SMove(CommandContext& ctx) {
     added = s->Add(member, max);
     dst_db.Add(dst, Value::FromObject(std::move(s)), ctx.now_ms);
   }
+  ctx.Notify(NotifyClass::kSet, "srem", src);
   DeleteIfEmpty(ctx, src, *ss);
+  if (added) ctx.Notify(NotifyClass::kSet, "sadd", dst);
   ctx.Dirty(src);
   if (added) ctx.Dirty(dst);
   ctx.Propagate(
@@ -173,6 +181,8 @@ void SPopCount(CommandContext& ctx) {
     // The whole set goes.
     ReplySet(ctx.rb, *s);
     ctx.DbFor(key).Delete(key);
+    ctx.Notify(NotifyClass::kSet, "spop", key);
+    ctx.Notify(NotifyClass::kGeneric, "del", key);
     ctx.Dirty(key, size + 1);
     ctx.Propagate({"DEL", key});
     return;
@@ -186,6 +196,7 @@ void SPopCount(CommandContext& ctx) {
       srem.push_back(m.ToString());
     });
   });
+  ctx.Notify(NotifyClass::kSet, "spop", key);
   ctx.Dirty(key, count + 1);
   ctx.Propagate(std::move(srem));
 }
@@ -204,12 +215,9 @@ void SPop(CommandContext& ctx) {
     ReplyMember(ctx.rb, m);
     srem.push_back(m.ToString());
   };
-  if (s->size() == 1) {
-    s->ForEach(pop);
-    ctx.DbFor(key).Delete(key);
-  } else {
-    ctx.DbFor(key).Mutate(e, [&](Object&) { s->PopRandom(1, ShardRandom, pop); });
-  }
+  ctx.DbFor(key).Mutate(e, [&](Object&) { s->PopRandom(1, ShardRandom, pop); });
+  ctx.Notify(NotifyClass::kSet, "spop", key);
+  DeleteIfEmpty(ctx, key, *s);
   ctx.Dirty(key);
   ctx.Propagate(std::move(srem));
 }
@@ -289,15 +297,20 @@ void Intersect(std::vector<const SetObject*> sets, F f) {
 }
 
 // Writes `result` to `dst` (replacing whatever is there, TTL included) and replies its
-// cardinality; an empty result deletes `dst` instead.
-void StoreResult(CommandContext& ctx, const std::string& dst, std::unique_ptr<SetObject> result) {
+// cardinality, notifying `event`; an empty result deletes `dst` instead.
+void StoreResult(CommandContext& ctx, const std::string& dst, std::unique_ptr<SetObject> result,
+                 const char* event) {
   Db& db = ctx.DbFor(dst);
   if (result->empty()) {
-    if (db.Find(dst, ctx.now_ms) && db.Delete(dst)) ctx.Dirty(dst);
+    if (db.Find(dst, ctx.now_ms) && db.Delete(dst)) {
+      ctx.Notify(NotifyClass::kGeneric, "del", dst);
+      ctx.Dirty(dst);
+    }
     return ctx.rb.Integer(0);
   }
   int64_t n = static_cast<int64_t>(result->size());
   db.Set(dst, Value::FromObject(std::move(result)), ctx.now_ms);
+  ctx.Notify(NotifyClass::kSet, event, dst);
   ctx.Dirty(dst);
   ctx.rb.Integer(n);
 }
@@ -314,7 +327,7 @@ void SInterGeneric(CommandContext& ctx, size_t first, const std::string* dst) {
         return true;
       });
     }
-    return StoreResult(ctx, *dst, std::move(result));
+    return StoreResult(ctx, *dst, std::move(result), "sinterstore");
   }
   if (AnyMissing(sets)) return ctx.rb.SetHeader(0);
   std::vector<SetMember> out;
@@ -416,7 +429,9 @@ void UnionDiffGeneric(CommandContext& ctx, size_t first, const std::string* dst,
   std::vector<const SetObject*> sets;
   if (!LookupSets(ctx, first, ctx.argc(), &sets)) return;
   auto result = UnionDiff(sets, op, MaxIntset(ctx, dst ? *dst : ctx.arg(first)));
-  if (dst) return StoreResult(ctx, *dst, std::move(result));
+  if (dst)
+    return StoreResult(ctx, *dst, std::move(result),
+                       op == SetOp::kUnion ? "sunionstore" : "sdiffstore");
   ReplySet(ctx.rb, *result);
 }
 

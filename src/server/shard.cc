@@ -15,6 +15,7 @@
 #include "server/connection.h"
 #include "server/memcache.h"
 #include "server/memcache_udp.h"
+#include "server/notify.h"
 #include "server/server.h"
 
 namespace tessera {
@@ -66,6 +67,17 @@ Shard::Shard(Server* server, int index, int num_dbs)
         // (Start-up recovery runs on another thread, and nobody can be blocked yet.)
         Shard* s = static_cast<Shard*>(arg);
         if (!s->server().loading()) s->blocking().SignalReady(db, key);
+      },
+      this);
+  keyspace_.set_on_key_event(
+      [](void* arg, Keyspace::KeyEvent ev, int db, std::string_view key) {
+        static constexpr std::pair<NotifyClass, const char*> kEvents[] = {
+            {NotifyClass::kNew, "new"},
+            {NotifyClass::kExpired, "expired"},
+            {NotifyClass::kEvicted, "evicted"},
+        };
+        auto [cls, name] = kEvents[static_cast<int>(ev)];
+        NotifyKeyspaceEvent(static_cast<Shard*>(arg)->server(), cls, name, key, db);
       },
       this);
 }

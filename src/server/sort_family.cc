@@ -386,8 +386,10 @@ void SortGeneric(CommandContext& ctx, bool readonly) {
       }
     }
     ddb.Set(dst, Value::FromObject(std::move(list)), ctx.now_ms);
+    ctx.Notify(NotifyClass::kList, "sortstore", dst);
     ctx.Dirty(dst, outputlen);
   } else if (ddb.Delete(dst)) {
+    ctx.Notify(NotifyClass::kGeneric, "del", dst);
     ctx.Dirty(dst);
   }
   ctx.rb.Integer(outputlen);

@@ -142,7 +142,11 @@ void SetGeneric(CommandContext& ctx, const std::string& key, const std::string& 
     return integer_reply ? ctx.rb.Integer(0) : ctx.rb.Null();
   }
   Entry* ne = db.Set(key, Value::FromString(val), ctx.now_ms, o.flags & F::kKeepTtl);
-  if (o.expire) db.SetExpire(ne, o.expire_at_ms);
+  ctx.Notify(NotifyClass::kString, "set", key);
+  if (o.expire) {
+    db.SetExpire(ne, o.expire_at_ms);
+    ctx.Notify(NotifyClass::kGeneric, "expire", key);
+  }
   ctx.Dirty(key);
   if (o.flags & F::kGet) return;
   integer_reply ? ctx.rb.Integer(1) : ctx.rb.Ok();
@@ -189,6 +193,7 @@ void GetDel(CommandContext& ctx) {
   if (!IsString(e)) return ctx.ReplyWrongType();
   ReplyString(ctx, e);
   ctx.DbFor(key).Delete(key);
+  ctx.Notify(NotifyClass::kGeneric, "del", key);
   ctx.Dirty(key);
 }
 
@@ -206,12 +211,15 @@ void GetEx(CommandContext& ctx) {
   using F = SetOptions;
   if ((o.flags & (F::kExat | F::kPxat)) && o.expire_at_ms <= ctx.now_ms) {
     db.Delete(key);
+    ctx.Notify(NotifyClass::kGeneric, "del", key);
     ctx.Dirty(key);
   } else if (o.expire) {
     db.SetExpire(e, o.expire_at_ms);
+    ctx.Notify(NotifyClass::kGeneric, "expire", key);
     ctx.Dirty(key);
   } else if ((o.flags & F::kPersist) && e->has_expire()) {
     db.ClearExpire(e);
+    ctx.Notify(NotifyClass::kGeneric, "persist", key);
     ctx.Dirty(key);
   }
 }
@@ -235,6 +243,7 @@ void MSetGeneric(CommandContext& ctx, bool nx) {
   }
   for (size_t i = 1; i < ctx.argc(); i += 2) {
     ctx.DbFor(ctx.arg(i)).Set(ctx.arg(i), Value::FromString(ctx.arg(i + 1)), ctx.now_ms);
+    ctx.Notify(NotifyClass::kString, "set", ctx.arg(i));
     ctx.Dirty(ctx.arg(i));
   }
   nx ? ctx.rb.Integer(1) : ctx.rb.Ok();
@@ -248,6 +257,7 @@ void Append(CommandContext& ctx) {
   Entry* e = ctx.LookupWrite(key);
   if (!e) {
     ctx.DbFor(key).Add(key, Value::FromString(add), ctx.now_ms);
+    ctx.Notify(NotifyClass::kString, "append", key);
     ctx.Dirty(key);
     return ctx.rb.Integer(static_cast<int64_t>(add.size()));
   }
@@ -258,6 +268,7 @@ void Append(CommandContext& ctx) {
     s.append(add);
     len = s.size();
   });
+  ctx.Notify(NotifyClass::kString, "append", key);
   ctx.Dirty(key);
   ctx.rb.Integer(static_cast<int64_t>(len));
 }
@@ -312,16 +323,19 @@ void SetRange(CommandContext& ctx) {
     memcpy(s.data() + *offset, val.data(), val.size());
     len = s.size();
   });
+  ctx.Notify(NotifyClass::kString, "setrange", key);
   ctx.Dirty(key);
   ctx.rb.Integer(static_cast<int64_t>(len));
 }
 
-// Replaces the value of `e` (keeping its TTL, as counters do), or adds `key` when e is null.
-void Store(CommandContext& ctx, const std::string& key, Entry* e, Value v) {
+// Replaces the value of `e` (keeping its TTL, as counters do), or adds `key` when e is null;
+// notifies `event`.
+void Store(CommandContext& ctx, const std::string& key, Entry* e, Value v, const char* event) {
   if (e)
     ctx.DbFor(key).SetValue(e, std::move(v));
   else
     ctx.DbFor(key).Add(key, std::move(v), ctx.now_ms);
+  ctx.Notify(NotifyClass::kString, event, key);
   ctx.Dirty(key);
 }
 
@@ -343,7 +357,7 @@ void IncrDecr(CommandContext& ctx, int64_t incr) {
       (incr > 0 && value > 0 && incr > INT64_MAX - value))
     return ctx.rb.Error("ERR increment or decrement would overflow");
   value += incr;
-  Store(ctx, key, e, Value::FromInt(value));
+  Store(ctx, key, e, Value::FromInt(value), "incrby");
   ctx.rb.Integer(value);
 }
 
@@ -377,7 +391,7 @@ void IncrByFloat(CommandContext& ctx) {
   if (std::isnan(value) || std::isinf(value))
     return ctx.rb.Error("ERR increment would produce NaN or Infinity");
   std::string s = FormatLongDoubleHuman(value);
-  Store(ctx, key, e, Value::FromString(s));
+  Store(ctx, key, e, Value::FromString(s), "incrbyfloat");
   ctx.rb.Bulk(s);
 }
 

@@ -118,9 +118,20 @@ void ReplyPairsHeader(ReplyBuilder& rb, size_t n, bool withscores) {
   rb.ArrayHeader(withscores && rb.resp() < 3 ? 2 * n : n);
 }
 
-// Deletes `key` when its sorted set emptied.
-void DeleteIfEmpty(CommandContext& ctx, const std::string& key, Entry* e) {
-  if (Z(e).empty()) ctx.DbFor(key).Delete(key);
+// Notifies `event` on `key`, then deletes `key` when its sorted set emptied (Redis's order).
+void NotifyAndDeleteIfEmpty(CommandContext& ctx, const std::string& key, Entry* e,
+                            const char* event) {
+  ctx.Notify(NotifyClass::kZset, event, key);
+  if (!Z(e).empty()) return;
+  ctx.DbFor(key).Delete(key);
+  ctx.Notify(NotifyClass::kGeneric, "del", key);
+}
+
+// Deletes the destination of a STORE command whose result is empty.
+void DeleteEmptyResult(CommandContext& ctx, Db& db, const std::string& dst) {
+  if (!db.Delete(dst)) return;
+  ctx.Notify(NotifyClass::kGeneric, "del", dst);
+  ctx.Dirty(dst);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -197,7 +208,10 @@ void ZAddGeneric(CommandContext& ctx, int flags) {
     if (!z->empty()) db.Add(key, Value::FromObject(std::move(z)), ctx.now_ms);
   }
   if (nan) return ctx.rb.Error(kNanErr);
-  if (added + updated) ctx.Dirty(key, added + updated);
+  if (added + updated) {
+    ctx.Notify(NotifyClass::kZset, incr ? "zincr" : "zadd", key);
+    ctx.Dirty(key, added + updated);
+  }
   if (incr) {
     if (processed)
       ctx.rb.Double(score);
@@ -226,7 +240,7 @@ void ZRem(CommandContext& ctx) {
     for (size_t j = 2; j < ctx.argc() && !z.empty(); ++j)
       if (z.Remove(ctx.arg(j))) ++deleted;
   });
-  DeleteIfEmpty(ctx, key, e);
+  if (deleted) NotifyAndDeleteIfEmpty(ctx, key, e, "zrem");
   if (deleted) ctx.Dirty(key, deleted);
   ctx.rb.Integer(deleted);
 }
@@ -380,8 +394,7 @@ void StoreSpan(CommandContext& ctx, const std::string& dst, const ZSet* src, con
   Db& db = ctx.DbFor(dst);
   if (span.count == 0) {
     ctx.rb.Integer(0);
-    if (db.Delete(dst)) ctx.Dirty(dst);
-    return;
+    return DeleteEmptyResult(ctx, db, dst);
   }
   // Redis starts the destination as a listpack unless a rank range's length is over the limit,
   // then adds in order (converting when a limit is passed).
@@ -390,6 +403,7 @@ void StoreSpan(CommandContext& ctx, const std::string& dst, const ZSet* src, con
   ForSpan(*src, span, [&](std::string_view m, double s) { z->Insert(m, s, lim); });
   size_t n = z->size();
   db.Set(dst, Value::FromObject(std::move(z)), ctx.now_ms);
+  ctx.Notify(NotifyClass::kZset, "zrangestore", dst);
   ctx.Dirty(dst);
   ctx.rb.Integer(static_cast<int64_t>(n));
 }
@@ -537,7 +551,12 @@ void ZRemRangeGeneric(CommandContext& ctx, RangeType type) {
       deleted = z.EraseLexRange(lmin, lmax);
     }
   });
-  DeleteIfEmpty(ctx, key, e);
+  if (deleted) {
+    NotifyAndDeleteIfEmpty(ctx, key, e,
+                           type == RangeType::kRank    ? "zremrangebyrank"
+                           : type == RangeType::kScore ? "zremrangebyscore"
+                                                       : "zremrangebylex");
+  }
   if (deleted) ctx.Dirty(key, deleted);
   ctx.rb.Integer(static_cast<int64_t>(deleted));
 }
@@ -592,7 +611,7 @@ ZPopResult ZPopFirst(CommandContext& ctx, std::span<const std::string> keys, boo
       else
         z.EraseRanks(0, n);
     });
-    DeleteIfEmpty(ctx, key, e);
+    NotifyAndDeleteIfEmpty(ctx, key, e, max ? "zpopmax" : "zpopmin");
     ctx.Dirty(key, n);
     return ZPopResult::kPopped;
   }
@@ -992,13 +1011,14 @@ void ZSetOpGeneric(CommandContext& ctx, const std::string* dst, size_t numkeys_i
     Db& db = ctx.DbFor(*dst);
     if (result.empty()) {
       ctx.rb.Integer(0);
-      if (db.Delete(*dst)) ctx.Dirty(*dst);
-      return;
+      return DeleteEmptyResult(ctx, db, *dst);
     }
     const EncodingLimits& lim = db.limits();
     auto z = NewZSet(result.size(), lim);
     for (auto& r : result) z->Insert(r.member, r.score, lim);
     db.Set(*dst, Value::FromObject(std::move(z)), ctx.now_ms);
+    static constexpr const char* kEvents[] = {"zunionstore", "zinterstore", "zdiffstore"};
+    ctx.Notify(NotifyClass::kZset, kEvents[static_cast<int>(op)], *dst);
     ctx.Dirty(*dst);
     return ctx.rb.Integer(static_cast<int64_t>(result.size()));
   }
