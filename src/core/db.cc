@@ -14,7 +14,9 @@ Db::Db(Keyspace* ks, int index)
       index_(index),
       table_(&ks->slab()) {}
 
-void Db::ModifiedSlow(std::string_view key) { ks_->KeyModified(index_, key); }
+void Db::ModifiedSlow(std::string_view key) {
+  ks_->OnKeyEvent(Keyspace::KeyEvent::kModified, index_, key);
+}
 
 void Db::NoteAdded(std::string_view key, ValueType type) {
   ks_->OnKeyEvent(Keyspace::KeyEvent::kNew, index_, key);

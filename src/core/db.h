@@ -78,7 +78,7 @@ class Db {
   Entry* SetExpire(Entry* e, int64_t when_ms);
   Entry* ClearExpire(Entry* e);
 
-  // Tells WATCH (Keyspace::set_on_modified) that `key` changes. The methods above that replace,
+  // Tells WATCH (Keyspace::KeyEvent::kModified) that `key` changes. The methods above that replace,
   // add or remove a key call it; an in-place change (Mutate) is reported by its caller.
   void Modified(std::string_view key) {
     if (*watching_) ModifiedSlow(key);

@@ -163,13 +163,14 @@ TEST(Db, AddStartsWithTheKeyspaceClock) {
   EXPECT_EQ(e->expire_ms(), Entry::kNoExpire);
 }
 
-// WATCH's hook (Keyspace::set_on_modified): every replace / add / remove / TTL change of a key
+// WATCH's hook (Keyspace::KeyEvent::kModified): every replace / add / remove / TTL change of a key
 // is reported while watching is on, nothing when it is off, and expiry is not a change.
 TEST(Db, ModifiedHookReportsChangesWhileWatching) {
   Keyspace ks(2);
   std::vector<std::string> seen;
-  ks.set_on_modified(
-      [](void* arg, int db, std::string_view key) {
+  ks.set_on_key_event(
+      [](void* arg, Keyspace::KeyEvent ev, int db, std::string_view key) {
+        if (ev != Keyspace::KeyEvent::kModified) return;
         static_cast<std::vector<std::string>*>(arg)->push_back(std::to_string(db) + ":" +
                                                                std::string(key));
       },

@@ -90,20 +90,12 @@ class Keyspace {
     if (on_added_) on_added_(on_added_arg_, db, key);
   }
 
-  // WATCH (server layer): while `watching` is on, Db reports every change to a key's value,
-  // TTL or existence. Not expiry: a watched key that expires is gone, which EXEC checks.
-  using ModifiedFn = void (*)(void* arg, int db, std::string_view key);
-  void set_on_modified(ModifiedFn fn, void* arg) {
-    on_modified_ = fn;
-    on_modified_arg_ = arg;
-  }
-  void set_watching(bool on) { watching_ = on && on_modified_; }
-  const bool& watching() const { return watching_; }
-  void KeyModified(int db, std::string_view key) { on_modified_(on_modified_arg_, db, key); }
-
   // Called when a key is created, expires (lazily or actively) or is evicted: the server
-  // turns these into keyspace notifications. `key` is valid only during the call.
-  enum class KeyEvent : uint8_t { kNew, kExpired, kEvicted };
+  // turns these into keyspace notifications; and, while `watching` is on (the server has
+  // WATCHed keys here), before any change to a key's value, TTL or existence (kModified; not
+  // expiry: a watched key that expires is gone, which EXEC checks). `key` is valid only during
+  // the call.
+  enum class KeyEvent : uint8_t { kNew, kExpired, kEvicted, kModified };
   using KeyEventFn = void (*)(void* arg, KeyEvent ev, int db, std::string_view key);
   void set_on_key_event(KeyEventFn fn, void* arg) {
     on_key_event_ = fn;
@@ -112,6 +104,8 @@ class Keyspace {
   void OnKeyEvent(KeyEvent ev, int db, std::string_view key) {
     if (on_key_event_) on_key_event_(on_key_event_arg_, ev, db, key);
   }
+  void set_watching(bool on) { watching_ = on; }
+  const bool& watching() const { return watching_; }
 
   // Fork-less snapshots. StartSnapshot flips the parity: every entry that exists now is
   // "pending" (its mark differs), entries created from now on are not. Db hands a pending
@@ -154,8 +148,6 @@ class Keyspace {
   uint64_t evicted_ = 0;
   uint64_t rng_;
   AddedFn on_added_ = nullptr;
-  ModifiedFn on_modified_ = nullptr;
-  void* on_modified_arg_ = nullptr;
   bool watching_ = false;
   KeyspaceObserver* observer_ = nullptr;
   SnapshotState snapshot_;

@@ -71,13 +71,15 @@ Shard::Shard(Server* server, int index, int num_dbs)
       this);
   keyspace_.set_on_key_event(
       [](void* arg, Keyspace::KeyEvent ev, int db, std::string_view key) {
+        Shard* s = static_cast<Shard*>(arg);
+        if (ev == Keyspace::KeyEvent::kModified) return s->watches().Touch(db, key);
         static constexpr std::pair<NotifyClass, const char*> kEvents[] = {
             {NotifyClass::kNew, "new"},
             {NotifyClass::kExpired, "expired"},
             {NotifyClass::kEvicted, "evicted"},
         };
         auto [cls, name] = kEvents[static_cast<int>(ev)];
-        NotifyKeyspaceEvent(static_cast<Shard*>(arg)->server(), cls, name, key, db);
+        NotifyKeyspaceEvent(s->server(), cls, name, key, db);
       },
       this);
 }

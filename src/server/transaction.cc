@@ -19,14 +19,6 @@ std::string WatchRegistry::Name(int db, std::string_view key) {
   return name;
 }
 
-WatchRegistry::WatchRegistry(Keyspace* ks) : ks_(ks) {
-  ks->set_on_modified(
-      [](void* arg, int db, std::string_view key) {
-        static_cast<WatchRegistry*>(arg)->Touch(db, key);
-      },
-      this);
-}
-
 void WatchRegistry::Add(int db, std::string_view key, std::shared_ptr<WatchFlag> flag) {
   keys_[Name(db, key)].push_back(std::move(flag));
   Update();

@@ -37,10 +37,11 @@ struct WatchFlag {
 };
 
 // A shard's watched keys. Touched only by the shard's thread or while it is parked. While it
-// holds any, the shard's keyspace reports every change to a key (Keyspace::set_on_modified).
+// holds any, the shard's keyspace reports every change to a key (Keyspace::KeyEvent::
+// kModified), which the shard passes to Touch.
 class WatchRegistry {
  public:
-  explicit WatchRegistry(Keyspace* ks);
+  explicit WatchRegistry(Keyspace* ks) : ks_(ks) {}
   bool empty() const { return keys_.empty(); }
   void Add(int db, std::string_view key, std::shared_ptr<WatchFlag> flag);
   void Remove(int db, std::string_view key, const WatchFlag* flag);
