@@ -105,10 +105,10 @@ int main(int argc, char** argv) {
     epoll_ctl(ep, EPOLL_CTL_ADD, c.fd, &ev);
   }
   auto start = Clock::now();
-  auto measure = start + std::chrono::duration_cast<Clock::duration>(
-                             std::chrono::duration<double>(warmup));
-  auto end = measure + std::chrono::duration_cast<Clock::duration>(
-                           std::chrono::duration<double>(duration));
+  auto measure =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(warmup));
+  auto end = measure +
+             std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(duration));
   for (Conn& c : cs) {
     c.sent = Clock::now();
     WriteAll(c.fd, c.request);
