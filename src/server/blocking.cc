@@ -112,7 +112,8 @@ void BlockingRegistry::Serve(int db, const std::string& key) {
     // means there is something to serve.
     Entry* e = shard_->db(db).Find(key, NowMs());
     if (!e) break;
-    if (e->type() != c->ready_type || !c->Claim()) {
+    if (e->type() != c->ready_type || (c->ready && !c->ready(*c, key, *e->object())) ||
+        !c->Claim()) {
       ++i;
       continue;
     }
@@ -182,7 +183,8 @@ int64_t BlockingRegistry::Run(int64_t now_ms) {
 }
 
 void CommandContext::Block(const std::vector<std::string>& keys, int64_t deadline_ms,
-                           ValueType type, BlockServeFn serve, const std::string& also_writes) {
+                           ValueType type, BlockServeFn serve, const std::string& also_writes,
+                           BlockReadyFn ready) {
   BlockedClient& c = *blocking;
   blocked = true;
   // The client went away before its command ran (its close claimed it): queue nothing.
@@ -192,6 +194,7 @@ void CommandContext::Block(const std::vector<std::string>& keys, int64_t deadlin
   c.ready_type = type;
   c.serve = serve;
   c.also_writes = also_writes;
+  c.ready = ready;
   // Every key's shard is this thread's or parked for this command: queue on each directly.
   for (const std::string& key : keys) ShardFor(key).blocking().Add(db_index, key, blocking);
 }

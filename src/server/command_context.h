@@ -54,8 +54,9 @@ class CommandContext {
   bool blocked = false;
   // Queues the client on `keys` until one holds a `type` value (then `serve` runs with that
   // key) or until `deadline_ms` (monotonic, 0 = never). `also_writes`: a key serving writes.
+  // `ready`: what else the key's value must satisfy (a stream: entries the client waits for).
   void Block(const std::vector<std::string>& keys, int64_t deadline_ms, ValueType type,
-             BlockServeFn serve, const std::string& also_writes = {});
+             BlockServeFn serve, const std::string& also_writes = {}, BlockReadyFn ready = nullptr);
 
   Shard& ShardFor(std::string_view key) { return server->shard(server->ShardOf(key)); }
   Db& DbFor(std::string_view key) { return ShardFor(key).db(db_index); }
