@@ -487,7 +487,7 @@ StreamGroup* Stream::CreateGroup(std::string_view name, StreamID last_id, int64_
 
 bool Stream::DestroyGroup(std::string_view name) { return groups_.erase(std::string(name)) > 0; }
 
-bool Stream::LoadNode(StreamID master, std::string lp, std::string* why) {
+bool Stream::LoadNode(StreamID master, std::string lp, uint64_t* live_out, std::string* why) {
   // The listpack itself was walked by the RDB reader; here, its stream structure: a master
   // entry, then entries whose element counts match, IDs ascending and above the last node's.
   auto bad = [why](const char* m) {
@@ -540,6 +540,7 @@ bool Stream::LoadNode(StreamID master, std::string lp, std::string* why) {
     i += want + 1;
   }
   if (live != count || dead != deleted || live == 0) return bad("bad stream node counts");
+  *live_out += static_cast<uint64_t>(live);
   nodes_.emplace(master, std::move(lp));
   return true;
 }

@@ -167,10 +167,11 @@ class Stream final : public Object {
   std::map<std::string, StreamProducer>& producers() { return producers_; }
   const std::map<std::string, StreamProducer>& producers() const { return producers_; }
 
-  // The nodes as Redis listpacks by master ID (for RDB), and loading one back. LoadNode
-  // checks the node's stream structure; false with a reason in *why.
+  // The nodes as Redis listpacks by master ID (for RDB), and loading one back, appended after
+  // the others. LoadNode checks the node's stream structure (the listpack's own framing must
+  // have been checked) and adds its live entries to *live; false with a reason in *why.
   const std::map<StreamID, std::string>& raw_nodes() const { return nodes_; }
-  bool LoadNode(StreamID master, std::string lp, std::string* why);
+  bool LoadNode(StreamID master, std::string lp, uint64_t* live, std::string* why);
   void set_length(uint64_t n) { length_ = n; }
   void set_first_id(StreamID id) { first_id_ = id; }
 

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +20,7 @@
 #include "core/encoding.h"
 #include "core/entry.h"
 #include "core/evict.h"
+#include "core/stream.h"
 #include "core/value.h"
 
 namespace tessera::rdb {
@@ -56,6 +58,9 @@ enum Opcode : uint8_t {
   // Tessera: the memcached client flags (u32, little-endian) of the key that follows; written
   // only for items with non-zero flags (redis-server cannot load such a file; docs/rdb.md).
   kOpMcFlags = 200,
+  // Tessera: the idempotent producers (XADD IDMP) of the stream that follows: count, then per
+  // producer its name, highest sequence and that entry's ID (ms, seq) as lengths.
+  kOpStreamProducers = 201,
   kOpFunction2 = 245,
   kOpFunctionPreGa = 246,
   kOpModuleAux = 247,
@@ -87,6 +92,7 @@ class Encoder {
   void Idle(uint64_t seconds);
   void Freq(uint8_t counter);
   void McFlags(uint32_t flags);
+  void StreamProducers(const std::map<std::string, StreamProducer>& producers);
   // EXPIRETIME_MS when expire_ms >= 0, then the value's type byte, the key and the value.
   void KeyValue(std::string_view key, const Entry& e, int64_t expire_ms);
   void KeyValue(std::string_view key, const Value& v, int64_t expire_ms);
@@ -101,6 +107,7 @@ class Encoder {
   void Int(int64_t v);              // rdbSaveLongLongAsStringObject
   void Blob(std::string_view s);    // a listpack/intset blob: LZF or raw
   void BinaryDouble(double d);      // rdbSaveBinaryDoubleValue (8 bytes LE)
+  void Raw(std::string_view bytes) { out_->append(bytes); }  // rdbWriteRaw
 
  private:
   std::string* out_;
