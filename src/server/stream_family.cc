@@ -316,9 +316,6 @@ void XSetId(CommandContext& ctx) {
   if (wrong) return;
   if (!e) return ctx.rb.Error("ERR no such key");
   Stream& s = *StreamOf(e);
-  if (id < s.max_deleted_id())
-    return ctx.rb.Error(
-        "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
   if (s.length() > 0) {
     StreamID top;
     s.EdgeId(false, &top);
@@ -329,6 +326,9 @@ void XSetId(CommandContext& ctx) {
       return ctx.rb.Error(
           "ERR The entries_added specified in XSETID is smaller than the target stream length");
   }
+  if (id < s.max_deleted_id())
+    return ctx.rb.Error(
+        "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
   ctx.DbFor(key).Mutate(e, [&](Object& o) {
     auto& st = static_cast<Stream&>(o);
     st.set_last_id(id);
