@@ -373,8 +373,11 @@ bool Stream::Delete(StreamID id) {
   EntryAt at;
   for (size_t off = h.first_entry; !AtEnd(lp, off);) {
     off = DecodeEntry(lp, off, it->first, h, nullptr, &at);
+    // A deleted entry may carry a greater ID than a live one after it (XSETID may move the
+    // last ID back below deleted entries): skip deleted ones before comparing, as Redis does.
+    if (at.flags & kFlagDeleted) continue;
     if (at.id > id) return false;
-    if (at.id < id || (at.flags & kFlagDeleted)) continue;
+    if (at.id < id) continue;
     if (h.count == 1) {
       nodes_.erase(it);
     } else {

@@ -216,12 +216,12 @@ void XAdd(CommandContext& ctx) {
 
 // XTRIM key MAXLEN|MINID [=|~] threshold [LIMIT count]
 void XTrim(CommandContext& ctx) {
+  AddTrimArgs a;
+  if (ParseAddTrim(ctx, false, &a) < 0) return;
   const std::string& key = ctx.arg(1);
   bool wrong;
   Entry* e = ctx.LookupWriteOf(key, ValueType::kStream, &wrong);
   if (wrong) return;
-  AddTrimArgs a;
-  if (ParseAddTrim(ctx, false, &a) < 0) return;
   if (!e) return ctx.rb.Integer(0);
   int64_t n =
       ctx.DbFor(key).Mutate(e, [&](Object& o) { return static_cast<Stream&>(o).DoTrim(a.t); });
@@ -326,9 +326,6 @@ void XSetId(CommandContext& ctx) {
       return ctx.rb.Error(
           "ERR The entries_added specified in XSETID is smaller than the target stream length");
   }
-  if (id < s.max_deleted_id())
-    return ctx.rb.Error(
-        "ERR The ID specified in XSETID is smaller than current max_deleted_entry_id");
   ctx.DbFor(key).Mutate(e, [&](Object& o) {
     auto& st = static_cast<Stream&>(o);
     st.set_last_id(id);
@@ -538,6 +535,8 @@ void ReadGeneric(CommandContext& ctx, bool group) {
       newest[i] = true;
     } else if (!ParseStreamID(&ctx, id, &ids[i], 0, true)) {
       return;
+    } else if (group && ids[i] == StreamID::Max()) {
+      newest[i] = true;  // Redis encodes ">" as the maximum ID: that ID reads as ">"
     }
   }
   std::string body;

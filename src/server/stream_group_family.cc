@@ -176,7 +176,8 @@ void XGroupHelp(CommandContext& ctx) {
        "DELCONSUMER <key> <groupname> <consumer>", "    Remove the specified consumer.",
        "DESTROY <key> <groupname>", "    Remove the specified group.",
        "SETID <key> <groupname> <id|$> [ENTRIESREAD entries_read]",
-       "    Set the current group ID and entries_read counter."});
+       "    Set the current group ID and entries_read counter."},
+      "    Prints this help.");
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -397,7 +398,7 @@ void XClaim(CommandContext& ctx) {
       }
       if (it == g->pel.end()) {
         if (!force) continue;
-        it = g->pel.emplace(id, StreamNack{now, 0, nullptr}).first;
+        it = g->pel.emplace(id, StreamNack{now, 1, nullptr}).first;
       } else if (minidle && now - it->second.delivery_time < minidle) {
         continue;
       }
@@ -503,7 +504,8 @@ void XInfoStreamCmd(CommandContext& ctx) {
   if (full) {
     if (!EqualsIgnoreCase(ctx.arg(3), "full")) return ctx.ReplySyntaxError();
     if (ctx.argc() > 4) {
-      if (ctx.argc() != 6 || !EqualsIgnoreCase(ctx.arg(4), "count")) return ctx.ReplySyntaxError();
+      if (ctx.argc() != 6 || !EqualsIgnoreCase(ctx.arg(4), "count"))
+        return ReplySubcommandSyntax(ctx);
       auto v = ParseInt64(ctx.arg(5));
       if (!v) return ctx.ReplyNotInteger();
       count = *v < 0 ? 10 : *v;
@@ -639,10 +641,11 @@ void XInfoConsumers(CommandContext& ctx) {
 }
 
 void XInfoHelp(CommandContext& ctx) {
-  ctx.ReplyHelp(
-      "XINFO", {"CONSUMERS <key> <groupname>", "    Show consumers of <groupname>.", "GROUPS <key>",
-                "    Show the stream consumer groups.", "STREAM <key> [FULL [COUNT <count>]",
-                "    Show information about the stream."});
+  ctx.ReplyHelp("XINFO",
+                {"CONSUMERS <key> <groupname>", "    Show consumers of <groupname>.",
+                 "GROUPS <key>", "    Show the stream consumer groups.",
+                 "STREAM <key> [FULL [COUNT <count>]", "    Show information about the stream."},
+                "    Prints this help.");
 }
 
 // ---------------------------------------------------------------------------------------------
