@@ -4,9 +4,9 @@
 //
 // Writing: strings (RDB integer encodings, LZF), lists as QUICKLIST_2 of listpack nodes, sets
 // as INTSET or SET, sorted sets as ZSET_LISTPACK or ZSET_2, hashes as HASH_LISTPACK or HASH,
-// following the value's Tessera encoding. Reading: every type Redis 7.0 loads (older ziplist,
-// zipmap and plain encodings included) plus 7.2's SET_LISTPACK; streams and module values are
-// refused with an error. Every length and offset read is bounds-checked: malformed input gives
+// streams as STREAM_LISTPACKS_2, following the value's Tessera encoding. Reading: every type
+// Redis 7.0 loads (older ziplist, zipmap and plain encodings included) plus 7.2's SET_LISTPACK
+// and STREAM_LISTPACKS_3; module values are refused with an error. Every length and offset read is bounds-checked: malformed input gives
 // an error, never a crash or an allocation beyond what the input can actually decode to.
 #pragma once
 
@@ -120,7 +120,7 @@ std::string DumpPayload(const Value& v);
 // Parses a DUMP payload (checking version and checksum as Redis 7.0 does: a version above
 // kVersion is refused) into a value built for `limits`. False with Redis's error text in *err:
 // "DUMP payload version or checksum are wrong", or "Bad data format" (followed by the reason after
-// ": " for a type Tessera does not support, e.g. "Bad data format: RDB type 15 (stream) not
+// ": " for a type Tessera does not support, e.g. "Bad data format: RDB type 7 (module value) not
 // supported"). As in Redis, the value is read from the whole payload, footer included, and bytes
 // after it are ignored.
 bool ParseDumpPayload(std::string_view payload, const EncodingLimits& limits, Value* out,
@@ -154,8 +154,8 @@ struct LoadCallbacks {
 
 // Reads a whole RDB file (header, aux fields, databases, EOF, checksum when not zero), in
 // buffered chunks. False with a message naming the file and the byte offset where it went
-// wrong ("<path>: <reason> at offset <n>"). Function libraries (FUNCTION2), module aux data,
-// module values and streams are refused.
+// wrong ("<path>: <reason> at offset <n>"). Function libraries (FUNCTION2), module aux data
+// and module values are refused.
 bool LoadFile(const std::string& path, const EncodingLimits& limits, const LoadCallbacks& cb,
               std::string* err);
 
