@@ -262,6 +262,31 @@ def test_groups_survive_restart(start_server, how):
     assert c.xlen("p") == want[want.index(b"length") + 1]
 
 
+@pytest.mark.tessera_only
+def test_cross_shard_group_read_survives_a_crash(start_server):
+    """One XREADGROUP over streams of two shards logs each stream's parts in its own shard's
+    log (one transaction): replay in any order of the logs gives the same groups."""
+    s = start_server(threads=4, extra_args=["--appendonly", "yes"])
+    c = s.client()
+    a, b = keys_on_distinct_shards(2)
+    for k in (a, b):
+        for i in range(1, 6):
+            c.xadd(k, {"i": i}, id="%d-0" % i)
+        c.xgroup_create(k, "g", id="0")
+    c.xreadgroup("g", "new", {a: ">", b: ">"}, count=3)
+    c.xreadgroup("g", "new", {a: "0", b: "0"}, count=1)
+    c.xreadgroup("g", "nack", {a: ">", b: ">"}, count=1, noack=True)
+    want = [(c.xinfo_groups(k), c.xpending_range(k, "g", "-", "+", 10)) for k in (a, b)]
+    kill9(s)
+    restart(s, threads=4)
+    c = s.client()
+    got = [(c.xinfo_groups(k), c.xpending_range(k, "g", "-", "+", 10)) for k in (a, b)]
+    for (wg, wp), (gg, gp) in zip(want, got):
+        assert gg == wg
+        assert [(e["message_id"], e["consumer"], e["times_delivered"]) for e in gp] == \
+            [(e["message_id"], e["consumer"], e["times_delivered"]) for e in wp]
+
+
 # ---------------------------------------------------------------------------------- IDMP
 
 

@@ -218,6 +218,7 @@ bool StreamGroup::Ack(StreamID id) {
 std::unique_ptr<Object> Stream::Clone() const {
   auto s = std::make_unique<Stream>();
   s->nodes_ = nodes_;
+  for (const auto& [id, lp] : s->nodes_) s->node_bytes_ += NodeBytes(lp);
   s->length_ = length_;
   s->last_id_ = last_id_;
   s->first_id_ = first_id_;
@@ -234,13 +235,9 @@ std::unique_ptr<Object> Stream::Clone() const {
 }
 
 size_t Stream::MemoryUsage() const {
-  size_t bytes = 128;
-  for (const auto& [id, lp] : nodes_) bytes += NodeBytes(lp);
-  for (const auto& [name, g] : groups_) {
-    bytes += 160 + name.size() + g->pel.size() * 112;
-    for (const auto& [cname, c] : g->consumers) bytes += 128 + cname.size();
-  }
-  bytes += producers_.size() * 96;
+  size_t bytes = 128 + node_bytes_ + producers_.size() * 96;
+  for (const auto& [name, g] : groups_)
+    bytes += 160 + name.size() + g->pel.size() * 112 + g->consumers.size() * 160;
   return bytes;
 }
 
@@ -269,9 +266,15 @@ void Stream::Append(StreamID id, std::span<const std::string> fv) {
       NodeHead h = ReadHead(*lp);
       if (h.count + h.deleted >= kNodeMaxEntries) lp = nullptr;
     }
-    if (!lp) it->second.shrink_to_fit();
+    if (!lp) {
+      node_bytes_ -= NodeBytes(it->second);
+      it->second.shrink_to_fit();
+      node_bytes_ += NodeBytes(it->second);
+    }
   }
   int64_t flags = 0;
+  size_t before = 0;
+  if (lp) before = NodeBytes(*lp);
   if (!lp) {
     master = id;
     lp = &nodes_[id];
@@ -302,6 +305,7 @@ void Stream::Append(StreamID id, std::span<const std::string> fv) {
     AppendStr(lp, fv[2 * i + 1]);
   }
   AppendInt(lp, nfields + 3 + (same ? 0 : nfields + 1));
+  node_bytes_ += NodeBytes(*lp) - before;
   ++length_;
   ++entries_added_;
   last_id_ = id;
@@ -378,12 +382,14 @@ bool Stream::Delete(StreamID id) {
     if (at.flags & kFlagDeleted) continue;
     if (at.id > id) return false;
     if (at.id < id) continue;
+    node_bytes_ -= NodeBytes(lp);
     if (h.count == 1) {
       nodes_.erase(it);
     } else {
       ReplaceInt(&lp, at.flags_off, at.flags | kFlagDeleted);
       ReplaceInt(&lp, kLpHeader, h.count - 1);
       ReplaceInt(&lp, Next(lp, kLpHeader), h.deleted + 1);
+      node_bytes_ += NodeBytes(lp);
     }
     --length_;
     if (id > max_deleted_) max_deleted_ = id;
@@ -419,10 +425,12 @@ int64_t Stream::DoTrim(const Trim& t) {
     if (remove_node) {
       length_ -= static_cast<uint64_t>(h.count);
       deleted += h.count;
+      node_bytes_ -= NodeBytes(lp);
       it = nodes_.erase(it);
       continue;
     }
     if (t.approx) break;
+    node_bytes_ -= NodeBytes(lp);
     int64_t from_node = 0;
     for (size_t off = h.first_entry; !AtEnd(lp, off);) {
       size_t next = DecodeEntry(lp, off, it->first, h, nullptr, &at);
@@ -437,6 +445,7 @@ int64_t Stream::DoTrim(const Trim& t) {
     deleted += from_node;
     ReplaceInt(&lp, kLpHeader, h.count - from_node);
     ReplaceInt(&lp, Next(lp, kLpHeader), h.deleted + from_node);
+    node_bytes_ += NodeBytes(lp);
     break;
   }
   if (length_)
@@ -544,7 +553,7 @@ bool Stream::LoadNode(StreamID master, std::string lp, uint64_t* live_out, std::
   }
   if (live != count || dead != deleted || live == 0) return bad("bad stream node counts");
   *live_out += static_cast<uint64_t>(live);
-  nodes_.emplace(master, std::move(lp));
+  node_bytes_ += NodeBytes(nodes_.emplace(master, std::move(lp)).first->second);
   return true;
 }
 

@@ -111,6 +111,8 @@ class Stream final : public Object {
   ValueType type() const override { return ValueType::kStream; }
   const char* encoding() const override { return "stream"; }
   std::unique_ptr<Object> Clone() const override;
+  // O(groups): the nodes' bytes are a running count; groups add fixed costs per pending entry
+  // and consumer.
   size_t MemoryUsage() const override;
 
   uint64_t length() const { return length_; }
@@ -177,6 +179,7 @@ class Stream final : public Object {
 
  private:
   std::map<StreamID, std::string> nodes_;
+  size_t node_bytes_ = 0;  // the nodes' allocations, kept by every node change
   uint64_t length_ = 0;
   StreamID last_id_, first_id_, max_deleted_;
   uint64_t entries_added_ = 0;

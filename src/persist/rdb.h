@@ -6,8 +6,9 @@
 // as INTSET or SET, sorted sets as ZSET_LISTPACK or ZSET_2, hashes as HASH_LISTPACK or HASH,
 // streams as STREAM_LISTPACKS_2, following the value's Tessera encoding. Reading: every type
 // Redis 7.0 loads (older ziplist, zipmap and plain encodings included) plus 7.2's SET_LISTPACK
-// and STREAM_LISTPACKS_3; module values are refused with an error. Every length and offset read is bounds-checked: malformed input gives
-// an error, never a crash or an allocation beyond what the input can actually decode to.
+// and STREAM_LISTPACKS_3; module values are refused with an error. Every length and offset read is
+// bounds-checked: malformed input gives an error, never a crash or an allocation beyond what the
+// input can actually decode to.
 #pragma once
 
 #include <cstdint>
