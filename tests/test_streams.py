@@ -11,16 +11,7 @@ import pytest
 import redis
 
 from persist_helpers import kill9, restart, start_server  # noqa: F401 (fixture)
-
-
-def crc16(data):
-    crc = 0
-    for b in data:
-        crc ^= b << 8
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x1021) if crc & 0x8000 else crc << 1
-            crc &= 0xFFFF
-    return crc
+from test_persistence import crc16
 
 
 def keys_on_distinct_shards(n, shards=4):

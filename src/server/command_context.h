@@ -4,6 +4,7 @@
 // reaches a key's database through DbFor(key).
 #pragma once
 
+#include <cctype>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -127,6 +128,14 @@ class CommandContext {
     rb.SimpleString(help_line);
   }
   void ReplyArity() { rb.Error(spec->ArityError()); }
+  // Redis's addReplySubcommandSyntaxError, naming the subcommand as given and the container
+  // command (or this one) in upper case.
+  void ReplySubcommandSyntaxError() {
+    std::string cmd = spec->parent ? spec->parent->name : spec->name;
+    for (char& c : cmd) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+    rb.Error("ERR unknown subcommand or wrong number of arguments for '" + arg(1) + "'. Try " +
+             cmd + " HELP.");
+  }
 };
 
 }  // namespace tessera

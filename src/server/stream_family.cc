@@ -11,8 +11,6 @@
 namespace tessera {
 namespace {
 
-Stream* MutableStream(Entry* e) { return StreamOf(e); }
-
 // ---------------------------------------------------------------------------------------------
 // XADD / XTRIM arguments (streamParseAddOrTrimArgsOrReply)
 
@@ -154,7 +152,7 @@ void XAdd(CommandContext& ctx) {
   Db& db = ctx.DbFor(key);
   std::unique_ptr<Stream> fresh;
   if (!e) fresh = std::make_unique<Stream>();
-  Stream& s = fresh ? *fresh : *MutableStream(e);
+  Stream& s = fresh ? *fresh : *StreamOf(e);
 
   if (a.idmp) {
     auto it = s.producers().find(a.idmp_producer);

@@ -15,15 +15,6 @@ void ReplyNoGroup(CommandContext& ctx, const std::string& key, const std::string
   ctx.rb.Error("NOGROUP No such key '" + key + "' or consumer group '" + group + "'");
 }
 
-void ReplySubcommandSyntax(CommandContext& ctx) {
-  std::string upper = ctx.arg(1);
-  for (char& c : upper) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
-  std::string parent = ctx.spec->parent ? ctx.spec->parent->name : "xgroup";
-  for (char& c : parent) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
-  ctx.rb.Error("ERR unknown subcommand or wrong number of arguments for '" + ctx.arg(1) +
-               "'. Try " + parent + " HELP.");
-}
-
 // ENTRIESREAD's value: >= 0 or -1.
 bool ParseEntriesRead(CommandContext& ctx, const std::string& arg, int64_t* out) {
   auto v = ParseInt64(arg);
@@ -77,10 +68,10 @@ void XGroupCreate(CommandContext& ctx) {
       if (!ParseEntriesRead(ctx, ctx.arg(i + 1), &entries_read)) return;
       i += 2;
     } else {
-      return ReplySubcommandSyntax(ctx);
+      return ctx.ReplySubcommandSyntaxError();
     }
   }
-  if (ctx.argc() > 8) return ReplySubcommandSyntax(ctx);
+  if (ctx.argc() > 8) return ctx.ReplySubcommandSyntaxError();
   Entry* e;
   if (!XGroupStream(ctx, mkstream, &e)) return;
   const std::string& key = ctx.arg(2);
@@ -106,10 +97,10 @@ void XGroupCreate(CommandContext& ctx) {
 void XGroupSetId(CommandContext& ctx) {
   int64_t entries_read = StreamGroup::kInvalidEntriesRead;
   if (ctx.argc() == 7) {
-    if (!EqualsIgnoreCase(ctx.arg(5), "entriesread")) return ReplySubcommandSyntax(ctx);
+    if (!EqualsIgnoreCase(ctx.arg(5), "entriesread")) return ctx.ReplySubcommandSyntaxError();
     if (!ParseEntriesRead(ctx, ctx.arg(6), &entries_read)) return;
   } else if (ctx.argc() != 5) {
-    return ReplySubcommandSyntax(ctx);
+    return ctx.ReplySubcommandSyntaxError();
   }
   Entry* e;
   if (!XGroupStream(ctx, false, &e)) return;
@@ -505,7 +496,7 @@ void XInfoStreamCmd(CommandContext& ctx) {
     if (!EqualsIgnoreCase(ctx.arg(3), "full")) return ctx.ReplySyntaxError();
     if (ctx.argc() > 4) {
       if (ctx.argc() != 6 || !EqualsIgnoreCase(ctx.arg(4), "count"))
-        return ReplySubcommandSyntax(ctx);
+        return ctx.ReplySubcommandSyntaxError();
       auto v = ParseInt64(ctx.arg(5));
       if (!v) return ctx.ReplyNotInteger();
       count = *v < 0 ? 10 : *v;
