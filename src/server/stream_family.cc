@@ -496,7 +496,7 @@ bool ServeXReadGroup(CommandContext& ctx, const std::string& key) {
     ReadGroup(ctx, ctx.rb, s, *g,
               {&key, a.group, a.consumer, g->last_id, false, a.noack,
                a.count ? a.count : kBlockedDefaultCount},
-              &log);
+              LogTo(ctx, &log));
   });
   ctx.Dirty(key);
   ctx.Propagate(std::move(log));
@@ -566,7 +566,7 @@ void ReadGeneric(CommandContext& ctx, bool group) {
     ReplyReadKey(rb, key);
     ctx.DbFor(key).Mutate(e, [&](Object&) {
       ReadGroup(ctx, rb, s, g, {&key, a.group, a.consumer, ids[i], !newest[i], a.noack, a.count},
-                &log);
+                LogTo(ctx, &log));
     });
     ctx.Dirty(key);
   }

@@ -289,8 +289,9 @@ struct Claimer {
   const std::string& group;
   const std::string& name;
   bool justid;
-  LogParts* log;
+  LogParts* log;  // null: the log is off
   StreamConsumer* consumer = nullptr;
+  size_t changes = 0;
 
   void Claim(StreamID id, StreamNack& nack, int64_t time, int64_t retrycount) {
     if (!consumer && !(consumer = g.FindConsumer(name)))
@@ -304,13 +305,15 @@ struct Claimer {
       ReplyStreamID(rb, id);
     else if (!ReplyEntryById(rb, s, id))
       rb.Null();
-    log->push_back(XClaimPart(key, group, name, id, n));
+    ++changes;
+    if (log) log->push_back(XClaimPart(key, group, name, id, n));
   }
   // A pending entry whose stream entry is gone leaves the PEL (logged as a claim that replay
   // drops the same way).
   void Drop(StreamID id) {
     StreamNack& nack = g.pel[id];
-    log->push_back(XClaimPart(key, group, nack.consumer->name, id, nack));
+    ++changes;
+    if (log) log->push_back(XClaimPart(key, group, nack.consumer->name, id, nack));
     g.Ack(id);
   }
 };
@@ -373,14 +376,15 @@ void XClaim(CommandContext& ctx) {
   LogParts log;
   std::string body;
   ReplyBuilder rb(&body, ctx.rb.resp());
-  size_t n = 0;
+  size_t n = 0, changes = 0;
   ctx.DbFor(key).Mutate(e, [&](Object& o) {
     auto& s = static_cast<Stream&>(o);
     if (last_id > g->last_id) {
       g->last_id = last_id;
+      ++changes;
       log.push_back(SetIdPart(key, ctx.arg(2), *g));
     }
-    Claimer c{ctx, rb, s, *g, key, ctx.arg(2), ctx.arg(3), justid, &log};
+    Claimer c{ctx, rb, s, *g, key, ctx.arg(2), ctx.arg(3), justid, LogTo(ctx, &log)};
     for (StreamID id : ids) {
       auto it = g->pel.find(id);
       if (!s.Exists(id)) {
@@ -396,8 +400,9 @@ void XClaim(CommandContext& ctx) {
       c.Claim(id, it->second, time, retrycount);
       ++n;
     }
+    changes += c.changes;
   });
-  if (!log.empty()) ctx.Dirty(key, log.size());
+  if (changes) ctx.Dirty(key, changes);
   ctx.rb.ArrayHeader(n);
   ctx.rb.buffer()->append(body);
   ctx.Propagate(std::move(log));
@@ -433,12 +438,12 @@ void XAutoClaim(CommandContext& ctx) {
   LogParts log;
   std::string body;
   ReplyBuilder rb(&body, ctx.rb.resp());
-  size_t n = 0;
+  size_t n = 0, changes = 0;
   std::vector<StreamID> deleted;
   StreamID cursor;
   ctx.DbFor(key).Mutate(e, [&](Object& o) {
     auto& s = static_cast<Stream&>(o);
-    Claimer c{ctx, rb, s, *g, key, ctx.arg(2), ctx.arg(3), justid, &log};
+    Claimer c{ctx, rb, s, *g, key, ctx.arg(2), ctx.arg(3), justid, LogTo(ctx, &log)};
     int64_t attempts = count * 10;
     auto it = g->pel.lower_bound(start);
     while (attempts-- > 0 && count > 0 && it != g->pel.end()) {
@@ -457,8 +462,9 @@ void XAutoClaim(CommandContext& ctx) {
       --count;
     }
     if (it != g->pel.end()) cursor = it->first;
+    changes = c.changes;
   });
-  if (!log.empty()) ctx.Dirty(key, log.size());
+  if (changes) ctx.Dirty(key, changes);
   ctx.rb.ArrayHeader(3);
   ReplyStreamID(ctx.rb, cursor);
   ctx.rb.ArrayHeader(n);

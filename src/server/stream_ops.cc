@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "base/strings.h"
+#include "server/persistence.h"
 
 namespace tessera {
 namespace {
@@ -112,6 +113,10 @@ size_t ReplyRange(ReplyBuilder& rb, const Stream& s, StreamID start, StreamID en
 
 Stream* StreamOf(Entry* e) { return e ? static_cast<Stream*>(e->object()) : nullptr; }
 
+LogParts* LogTo(CommandContext& ctx, LogParts* parts) {
+  return ctx.server->persistence().aof_on() ? parts : nullptr;
+}
+
 std::vector<std::string> XClaimPart(const std::string& key, const std::string& group,
                                     const std::string& consumer, StreamID id, const StreamNack& n) {
   return {"XCLAIM",     key,
@@ -138,7 +143,7 @@ void ReadGroup(CommandContext& ctx, ReplyBuilder& out, Stream& s, StreamGroup& g
   StreamConsumer* c = g.FindConsumer(*r.consumer);
   if (!c) {
     c = g.CreateConsumer(*r.consumer, ctx.now_ms);
-    log->push_back({"XGROUP", "CREATECONSUMER", *r.key, *r.group, *r.consumer});
+    if (log) log->push_back({"XGROUP", "CREATECONSUMER", *r.key, *r.group, *r.consumer});
   }
   c->seen_time = ctx.now_ms;
   StreamID start = r.after;
@@ -159,7 +164,7 @@ void ReadGroup(CommandContext& ctx, ReplyBuilder& out, Stream& s, StreamGroup& g
       StreamNack& nack = g.pel[*it];
       nack.delivery_time = ctx.now_ms;
       ++nack.delivery_count;
-      log->push_back(XClaimPart(*r.key, *r.group, *r.consumer, *it, nack));
+      if (log) log->push_back(XClaimPart(*r.key, *r.group, *r.consumer, *it, nack));
     }
   } else {
     bool moved = false;
@@ -176,13 +181,13 @@ void ReadGroup(CommandContext& ctx, ReplyBuilder& out, Stream& s, StreamGroup& g
       }
       if (!r.noack) {
         const StreamNack& nack = g.Assign(e.id, c, ctx.now_ms, 1);
-        log->push_back(XClaimPart(*r.key, *r.group, *r.consumer, e.id, nack));
+        if (log) log->push_back(XClaimPart(*r.key, *r.group, *r.consumer, e.id, nack));
       }
       ReplyEntry(rb, e);
       ++n;
       return true;
     });
-    if (moved) log->push_back(SetIdPart(*r.key, *r.group, g));
+    if (moved && log) log->push_back(SetIdPart(*r.key, *r.group, g));
   }
   out.ArrayHeader(n);
   out.buffer()->append(body);

@@ -34,6 +34,10 @@ size_t ReplyRange(ReplyBuilder& rb, const Stream& s, StreamID start, StreamID en
 // The stream at `key` for reading / writing: nullptr when absent; *wrong after WRONGTYPE.
 Stream* StreamOf(Entry* e);
 
+// `parts` when the write-ahead log is on, else nullptr: the log parts below are built only
+// when something will record them.
+LogParts* LogTo(CommandContext& ctx, LogParts* parts);
+
 // The log's form of a claim (Redis's streamPropagateXCLAIM): XCLAIM with the NACK's exact
 // delivery time and count, FORCE JUSTID, so replay recreates the pending entry as it is.
 std::vector<std::string> XClaimPart(const std::string& key, const std::string& group,
@@ -52,7 +56,7 @@ struct GroupRead {
   uint64_t count = 0;  // 0 = all
 };
 // XREADGROUP on one stream: replies the entries array to `out`, updates the group, appends the
-// log parts.
+// log parts to *log (when not null).
 void ReadGroup(CommandContext& ctx, ReplyBuilder& out, Stream& s, StreamGroup& g,
                const GroupRead& r, LogParts* log);
 
