@@ -172,7 +172,7 @@ std::string StreamID::ToString() const { return std::to_string(ms) + "-" + std::
 // ------------------------------------------------------------------------------------ groups
 
 StreamConsumer* StreamGroup::FindConsumer(std::string_view name) {
-  auto it = consumers.find(std::string(name));
+  auto it = consumers.find(name);
   return it == consumers.end() ? nullptr : it->second.get();
 }
 
@@ -186,7 +186,7 @@ StreamConsumer* StreamGroup::CreateConsumer(std::string_view name, int64_t now_m
 }
 
 int64_t StreamGroup::DeleteConsumer(std::string_view name) {
-  auto it = consumers.find(std::string(name));
+  auto it = consumers.find(name);
   if (it == consumers.end()) return -1;
   auto pending = static_cast<int64_t>(it->second->pel.size());
   for (StreamID id : it->second->pel) pel.erase(id);
@@ -484,7 +484,7 @@ std::optional<int64_t> Stream::Lag(const StreamGroup& g) const {
 }
 
 StreamGroup* Stream::FindGroup(std::string_view name) {
-  auto it = groups_.find(std::string(name));
+  auto it = groups_.find(name);
   return it == groups_.end() ? nullptr : it->second.get();
 }
 
@@ -497,7 +497,12 @@ StreamGroup* Stream::CreateGroup(std::string_view name, StreamID last_id, int64_
   return it->second.get();
 }
 
-bool Stream::DestroyGroup(std::string_view name) { return groups_.erase(std::string(name)) > 0; }
+bool Stream::DestroyGroup(std::string_view name) {
+  auto it = groups_.find(name);
+  if (it == groups_.end()) return false;
+  groups_.erase(it);
+  return true;
+}
 
 bool Stream::LoadNode(StreamID master, std::string lp, uint64_t* live_out, std::string* why) {
   // The listpack itself was walked by the RDB reader; here, its stream structure: a master

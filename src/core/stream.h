@@ -80,7 +80,7 @@ struct StreamGroup {
   StreamID last_id;
   int64_t entries_read = kInvalidEntriesRead;
   std::map<StreamID, StreamNack> pel;
-  std::map<std::string, std::unique_ptr<StreamConsumer>> consumers;  // by name, byte order
+  std::map<std::string, std::unique_ptr<StreamConsumer>, std::less<>> consumers;  // byte order
 
   StreamConsumer* FindConsumer(std::string_view name);
   // Creates `name` (seen now); nullptr when it exists.
@@ -164,7 +164,9 @@ class Stream final : public Object {
   // nullptr when `name` exists.
   StreamGroup* CreateGroup(std::string_view name, StreamID last_id, int64_t entries_read);
   bool DestroyGroup(std::string_view name);
-  const std::map<std::string, std::unique_ptr<StreamGroup>>& groups() const { return groups_; }
+  const std::map<std::string, std::unique_ptr<StreamGroup>, std::less<>>& groups() const {
+    return groups_;
+  }
 
   std::map<std::string, StreamProducer>& producers() { return producers_; }
   const std::map<std::string, StreamProducer>& producers() const { return producers_; }
@@ -183,7 +185,7 @@ class Stream final : public Object {
   uint64_t length_ = 0;
   StreamID last_id_, first_id_, max_deleted_;
   uint64_t entries_added_ = 0;
-  std::map<std::string, std::unique_ptr<StreamGroup>> groups_;
+  std::map<std::string, std::unique_ptr<StreamGroup>, std::less<>> groups_;
   std::map<std::string, StreamProducer> producers_;
 };
 
