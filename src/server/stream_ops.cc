@@ -111,6 +111,17 @@ size_t ReplyRange(ReplyBuilder& rb, const Stream& s, StreamID start, StreamID en
   return n;
 }
 
+CommandSpec StreamSubcommand(std::string name, int arity, uint32_t flags, Handler h,
+                             std::string summary) {
+  bool write = flags & kCmdWrite;
+  bool help = name == "help";
+  CommandSpec spec = CommandSpec::Make(std::move(name), arity, flags, h)
+                         .Acl({write ? "write" : "read", "stream", "slow"})
+                         .Doc("stream", std::move(summary), "5.0.0", "O(1)");
+  if (help) return spec.RouteTo(Route::kLocal).Acl({"stream", "slow"});
+  return spec.RouteTo(Route::kKeys).Keys(2, 2, 1);
+}
+
 Stream* StreamOf(Entry* e) { return e ? static_cast<Stream*>(e->object()) : nullptr; }
 
 LogParts* LogTo(CommandContext& ctx, LogParts* parts) {

@@ -31,6 +31,10 @@ bool ReplyEntryById(ReplyBuilder& rb, const Stream& s, StreamID id);
 size_t ReplyRange(ReplyBuilder& rb, const Stream& s, StreamID start, StreamID end, uint64_t count,
                   bool rev);
 
+// An XGROUP or XINFO subcommand's spec (HELP runs locally; the others on the key's shard).
+CommandSpec StreamSubcommand(std::string name, int arity, uint32_t flags, Handler h,
+                             std::string summary);
+
 // The stream at `key` for reading / writing: nullptr when absent; *wrong after WRONGTYPE.
 Stream* StreamOf(Entry* e);
 
