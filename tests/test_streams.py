@@ -158,6 +158,23 @@ def test_xreadgroup_block_and_destroyed_group(server, r):
     r.xgroup_destroy(a, "g")
     t.join(5)
     assert "NOGROUP the consumer group this client was blocked on no longer exists" in str(out["error"])
+    # The stream deleted, or overwritten by another type: UNBLOCKED (Redis 7.0); XREAD waits on.
+    for end in (lambda: r.delete(b), lambda: r.set(b, "x")):
+        r.delete(b)
+        r.xgroup_create(b, "g", id="$", mkstream=True)
+        t, out = blocked_call(lambda: reader.xreadgroup("g", "c1", {b: ">"}, block=5000))
+        wait_blocked(r)
+        end()
+        t.join(5)
+        assert "UNBLOCKED the stream key no longer exists" in str(out["error"])
+    r.delete(b)
+    r.xadd(b, {"k": 1}, id="1-1")
+    t, out = blocked_call(lambda: reader.xread({b: "$"}, block=5000))
+    wait_blocked(r)
+    r.delete(b)
+    r.xadd(b, {"k": 2}, id="2-2")
+    t.join(5)
+    assert out["reply"] == [[b.encode(), [(b"2-2", {b"k": b"2"})]]]
 
 
 # -------------------------------------------------------------------------------- groups

@@ -67,6 +67,10 @@ struct BlockedClient {
   // The type a key must hold to serve this client (kList or kZSet).
   ValueType ready_type = ValueType::kList;
   BlockReadyFn ready = nullptr;
+  // The error the client gets when the key it waits on loses its value of ready_type (deleted,
+  // renamed away, overwritten); null: it keeps waiting (XREADGROUP: Redis's
+  // "UNBLOCKED the stream key no longer exists").
+  const char* gone_error = nullptr;
 
   bool Claim() {
     int expect = kWaiting;

@@ -55,9 +55,11 @@ class CommandContext {
   bool blocked = false;
   // Queues the client on `keys` until one holds a `type` value (then `serve` runs with that
   // key) or until `deadline_ms` (monotonic, 0 = never). `also_writes`: a key serving writes.
-  // `ready`: what else the key's value must satisfy (a stream: entries the client waits for).
+  // `ready`: what else the key's value must satisfy (a stream: entries the client waits for);
+  // `gone_error`: the error replied when a key loses its value (BlockedClient::gone_error).
   void Block(const std::vector<std::string>& keys, int64_t deadline_ms, ValueType type,
-             BlockServeFn serve, const std::string& also_writes = {}, BlockReadyFn ready = nullptr);
+             BlockServeFn serve, const std::string& also_writes = {}, BlockReadyFn ready = nullptr,
+             const char* gone_error = nullptr);
 
   Shard& ShardFor(std::string_view key) { return server->shard(server->ShardOf(key)); }
   Db& DbFor(std::string_view key) { return ShardFor(key).db(db_index); }

@@ -585,7 +585,8 @@ void ReadGeneric(CommandContext& ctx, bool group) {
   }
   int64_t deadline = a.timeout_ms ? MonotonicMs() + a.timeout_ms : 0;
   ctx.Block(keys, deadline, ValueType::kStream, group ? ServeXReadGroup : ServeXRead, {},
-            group ? ReadyXReadGroup : ReadyXRead);
+            group ? ReadyXReadGroup : ReadyXRead,
+            group ? "UNBLOCKED the stream key no longer exists" : nullptr);
 }
 
 void XRead(CommandContext& ctx) { ReadGeneric(ctx, false); }
