@@ -1,7 +1,7 @@
 // Stream commands on entries: XADD XLEN XRANGE XREVRANGE XDEL XTRIM XSETID XREAD XREADGROUP.
 // Replies and errors as Redis 7.0's t_stream.c; XADD's IDMP clause is Tessera's
 // (docs/streams.md). Consumer-group administration is in stream_group_family.cc.
-#include <climits>
+#include <cstdint>
 
 #include "base/clock.h"
 #include "base/strings.h"
