@@ -24,6 +24,10 @@ void Db::NoteAdded(std::string_view key, ValueType type) {
     ks_->CollectionAdded(index_, key);
 }
 
+void Db::NoteRemoved(std::string_view key, ValueType type) {
+  if (type == ValueType::kStream) ks_->CollectionAdded(index_, key);
+}
+
 Db::~Db() { Clear(); }
 
 const EncodingLimits& Db::limits() const { return ks_->limits(); }
@@ -93,8 +97,11 @@ Entry* Db::Set(std::string_view key, Value v, int64_t now_ms, bool keep_ttl) {
   Capture(e);
   bool ttl = keep_ttl && e->has_expire();
   if (!ttl) RemoveVolatile(e);
+  ValueType was = e->type();
   // A new value over RESP is a new item to memcached: flags 0, its CAS given when asked.
-  return Reshape(e, &v, ttl, false);
+  e = Reshape(e, &v, ttl, false);
+  NoteRemoved(key, was);
+  return e;
 }
 
 Entry* Db::SetValue(Entry* e, Value v) {
@@ -203,8 +210,10 @@ bool Db::Delete(std::string_view key) {
   Modified(key);
   Capture(e);
   RemoveVolatile(e);
+  ValueType was = e->type();
   Destroy(table_.Unlink(key));
   Publish();
+  NoteRemoved(key, was);
   return true;
 }
 
@@ -224,6 +233,7 @@ std::optional<Db::Detached> Db::Take(std::string_view key) {
   ks_->AddHeap(e->HeapBytes());
   Destroy(table_.Unlink(key));
   Publish();
+  NoteRemoved(key, d.value.type());
   return d;
 }
 

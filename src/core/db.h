@@ -179,6 +179,9 @@ class Db {
 
   // Tells the keyspace a key was created (a list/zset/stream: blocked clients may be waiting).
   void NoteAdded(std::string_view key, ValueType type);
+  // A stream left `key` (deleted, taken, overwritten): the same hook, so readers blocked in
+  // XREADGROUP learn it (Redis's signalDeletedKeyAsReady).
+  void NoteRemoved(std::string_view key, ValueType type);
 
   Keyspace* ks_;
   const SnapshotState* snap_;

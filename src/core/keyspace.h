@@ -80,7 +80,8 @@ class Keyspace {
   uint64_t moved_entries() const { return moved_entries_; }
 
   // Called when a key holding a list, sorted set or stream is created, as Redis's dbAdd
-  // signals clients blocked on it.
+  // signals clients blocked on it, and when a key loses its stream (deleted, taken,
+  // overwritten), as Redis's signalDeletedKeyAsReady.
   using AddedFn = void (*)(void* arg, int db, std::string_view key);
   void set_on_collection_added(AddedFn fn, void* arg) {
     on_added_ = fn;

@@ -4,14 +4,16 @@
 //
 // Writing: strings (RDB integer encodings, LZF), lists as QUICKLIST_2 of listpack nodes, sets
 // as INTSET or SET, sorted sets as ZSET_LISTPACK or ZSET_2, hashes as HASH_LISTPACK or HASH,
-// following the value's Tessera encoding. Reading: every type Redis 7.0 loads (older ziplist,
-// zipmap and plain encodings included) plus 7.2's SET_LISTPACK; streams and module values are
-// refused with an error. Every length and offset read is bounds-checked: malformed input gives
-// an error, never a crash or an allocation beyond what the input can actually decode to.
+// streams as STREAM_LISTPACKS_2, following the value's Tessera encoding. Reading: every type
+// Redis 7.0 loads (older ziplist, zipmap and plain encodings included) plus 7.2's SET_LISTPACK
+// and STREAM_LISTPACKS_3; module values are refused with an error. Every length and offset read is
+// bounds-checked: malformed input gives an error, never a crash or an allocation beyond what the
+// input can actually decode to.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -19,6 +21,7 @@
 #include "core/encoding.h"
 #include "core/entry.h"
 #include "core/evict.h"
+#include "core/stream.h"
 #include "core/value.h"
 
 namespace tessera::rdb {
@@ -56,6 +59,9 @@ enum Opcode : uint8_t {
   // Tessera: the memcached client flags (u32, little-endian) of the key that follows; written
   // only for items with non-zero flags (redis-server cannot load such a file; docs/rdb.md).
   kOpMcFlags = 200,
+  // Tessera: the idempotent producers (XADD IDMP) of the stream that follows: count, then per
+  // producer its name, highest sequence and that entry's ID (ms, seq) as lengths.
+  kOpStreamProducers = 201,
   kOpFunction2 = 245,
   kOpFunctionPreGa = 246,
   kOpModuleAux = 247,
@@ -87,6 +93,7 @@ class Encoder {
   void Idle(uint64_t seconds);
   void Freq(uint8_t counter);
   void McFlags(uint32_t flags);
+  void StreamProducers(const std::map<std::string, StreamProducer>& producers);
   // EXPIRETIME_MS when expire_ms >= 0, then the value's type byte, the key and the value.
   void KeyValue(std::string_view key, const Entry& e, int64_t expire_ms);
   void KeyValue(std::string_view key, const Value& v, int64_t expire_ms);
@@ -101,6 +108,7 @@ class Encoder {
   void Int(int64_t v);              // rdbSaveLongLongAsStringObject
   void Blob(std::string_view s);    // a listpack/intset blob: LZF or raw
   void BinaryDouble(double d);      // rdbSaveBinaryDoubleValue (8 bytes LE)
+  void Raw(std::string_view bytes) { out_->append(bytes); }  // rdbWriteRaw
 
  private:
   std::string* out_;
@@ -113,7 +121,7 @@ std::string DumpPayload(const Value& v);
 // Parses a DUMP payload (checking version and checksum as Redis 7.0 does: a version above
 // kVersion is refused) into a value built for `limits`. False with Redis's error text in *err:
 // "DUMP payload version or checksum are wrong", or "Bad data format" (followed by the reason after
-// ": " for a type Tessera does not support, e.g. "Bad data format: RDB type 15 (stream) not
+// ": " for a type Tessera does not support, e.g. "Bad data format: RDB type 7 (module value) not
 // supported"). As in Redis, the value is read from the whole payload, footer included, and bytes
 // after it are ignored.
 bool ParseDumpPayload(std::string_view payload, const EncodingLimits& limits, Value* out,
@@ -147,8 +155,8 @@ struct LoadCallbacks {
 
 // Reads a whole RDB file (header, aux fields, databases, EOF, checksum when not zero), in
 // buffered chunks. False with a message naming the file and the byte offset where it went
-// wrong ("<path>: <reason> at offset <n>"). Function libraries (FUNCTION2), module aux data,
-// module values and streams are refused.
+// wrong ("<path>: <reason> at offset <n>"). Function libraries (FUNCTION2), module aux data
+// and module values are refused.
 bool LoadFile(const std::string& path, const EncodingLimits& limits, const LoadCallbacks& cb,
               std::string* err);
 

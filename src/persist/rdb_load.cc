@@ -19,6 +19,7 @@
 #include "core/hash.h"
 #include "core/list.h"
 #include "core/set.h"
+#include "core/stream.h"
 #include "core/zset.h"
 #include "persist/lzf.h"
 #include "persist/rdb.h"
@@ -575,7 +576,21 @@ class Parser {
   bool SetFromBlob(int type, Value* out, bool* empty);
   bool ZSetFromBlob(int type, Value* out, bool* empty);
   bool HashFromBlob(int type, Value* out, bool* empty);
+  bool StreamValue(int type, Value* out);
+  bool StreamId(StreamID* id) { return Len(&id->ms) && Len(&id->seq); }
+  bool RawStreamId(StreamID* id) {
+    uint8_t b[16];
+    if (!Bytes(b, 16)) return false;
+    id->ms = __builtin_bswap64(LoadLE(b, 8));
+    id->seq = __builtin_bswap64(LoadLE(b + 8, 8));
+    return true;
+  }
 
+ public:
+  // The body of Tessera's STREAM_PRODUCERS opcode.
+  bool Producers(std::map<std::string, StreamProducer>* out);
+
+ private:
   // Old ZSET (type 3) scores: u8 length, then ASCII; 253 NaN, 254 +inf, 255 -inf.
   bool StrDouble(double* d) {
     uint8_t n;
@@ -815,6 +830,104 @@ bool Parser::HashFromBlob(int type, Value* out, bool* empty) {
   return true;
 }
 
+// RDB_TYPE_STREAM_LISTPACKS (5.0), _2 (7.0: first/max-deleted IDs, entries added and read)
+// and _3 (7.2: consumers' active time, read and dropped), as rdbLoadObject reads them.
+bool Parser::StreamValue(int type, Value* out) {
+  auto s = std::make_unique<Stream>();
+  uint64_t nodes, live = 0;
+  if (!Count(&nodes, 2)) return false;
+  std::string why;
+  for (uint64_t i = 0; i < nodes; ++i) {
+    if (!Str(&s1_)) return false;
+    if (s1_.size() != 16) return Fail("stream node key is not the size of a stream ID");
+    StreamID master;
+    master.ms = __builtin_bswap64(LoadLE(U8(s1_.data()), 8));
+    master.seq = __builtin_bswap64(LoadLE(U8(s1_.data()) + 8, 8));
+    if (!Blob()) return false;
+    if (!WalkListpack(
+            blob_, [](const Elem&) { return true; }, &why))
+      return Fail(why);
+    if (!s->LoadNode(master, blob_, &live, &why)) return Fail(why);
+  }
+  uint64_t length, added;
+  StreamID last, first, max_deleted;
+  if (!Len(&length) || !StreamId(&last)) return false;
+  if (type >= kTypeStreamListpacks2) {
+    if (!StreamId(&first) || !StreamId(&max_deleted) || !Len(&added)) return false;
+  } else {
+    added = length;
+  }
+  if (length != live) return Fail("stream length does not match its entries");
+  s->set_length(length);
+  s->set_last_id(last);
+  s->set_max_deleted_id(max_deleted);
+  s->set_entries_added(added);
+  if (type < kTypeStreamListpacks2) s->EdgeId(true, &first);
+  s->set_first_id(first);
+  if (length) {
+    StreamID top;
+    s->EdgeId(false, &top);
+    if (top > last) return Fail("stream last ID below its entries");
+  }
+  uint64_t ngroups;
+  if (!Count(&ngroups, 3)) return false;
+  for (uint64_t i = 0; i < ngroups; ++i) {
+    StreamID gid;
+    uint64_t read = 0;
+    if (!Str(&s1_) || !StreamId(&gid)) return false;
+    if (type >= kTypeStreamListpacks2) {
+      if (!Len(&read)) return false;
+    }
+    int64_t entries_read =
+        type >= kTypeStreamListpacks2 ? static_cast<int64_t>(read) : s->EstimateDistance(gid);
+    StreamGroup* g = s->CreateGroup(s1_, gid, entries_read);
+    if (!g) return Fail("duplicate stream consumer group");
+    uint64_t npel;
+    if (!Count(&npel, 17)) return false;
+    for (uint64_t j = 0; j < npel; ++j) {
+      StreamID id;
+      uint64_t time, count;
+      if (!RawStreamId(&id) || !LE(&time, 8) || !Len(&count)) return false;
+      if (!g->pel.emplace(id, StreamNack{static_cast<int64_t>(time), count, nullptr}).second)
+        return Fail("duplicate stream PEL entry");
+    }
+    uint64_t nconsumers;
+    if (!Count(&nconsumers, 10)) return false;
+    for (uint64_t j = 0; j < nconsumers; ++j) {
+      uint64_t seen, active, n;
+      if (!Str(&s1_) || !LE(&seen, 8)) return false;
+      if (type >= kTypeStreamListpacks3 && !LE(&active, 8)) return false;
+      StreamConsumer* c = g->CreateConsumer(s1_, static_cast<int64_t>(seen));
+      if (!c) return Fail("duplicate stream consumer");
+      if (!Count(&n, 16)) return false;
+      for (uint64_t k = 0; k < n; ++k) {
+        StreamID id;
+        if (!RawStreamId(&id)) return false;
+        auto it = g->pel.find(id);
+        if (it == g->pel.end() || it->second.consumer)
+          return Fail("stream consumer entry not found in the group PEL");
+        it->second.consumer = c;
+        c->pel.insert(id);
+      }
+    }
+    for (const auto& [id, nack] : g->pel)
+      if (!nack.consumer) return Fail("stream PEL entry without a consumer");
+  }
+  *out = Value::FromObject(std::move(s));
+  return true;
+}
+
+bool Parser::Producers(std::map<std::string, StreamProducer>* out) {
+  uint64_t n;
+  if (!Count(&n, 4)) return false;
+  for (uint64_t i = 0; i < n; ++i) {
+    StreamProducer p;
+    if (!Str(&s1_) || !Len(&p.seq) || !StreamId(&p.id)) return false;
+    (*out)[s1_] = p;
+  }
+  return true;
+}
+
 bool Parser::Object(int type, Value* out, bool* empty) {
   *empty = false;
   switch (type) {
@@ -846,8 +959,7 @@ bool Parser::Object(int type, Value* out, bool* empty) {
     case kTypeStreamListpacks:
     case kTypeStreamListpacks2:
     case kTypeStreamListpacks3:
-      unsupported_ = true;
-      return Fail("RDB type " + std::to_string(type) + " (stream) not supported");
+      return StreamValue(type, out);
     case kTypeModulePreGa:
     case kTypeModule2:
       unsupported_ = true;
@@ -936,6 +1048,7 @@ bool LoadFile(const std::string& path, const EncodingLimits& limits, const LoadC
     std::optional<uint64_t> idle;
     std::optional<uint8_t> freq;
     std::optional<uint32_t> mc_flags;
+    std::map<std::string, StreamProducer> producers;
     uint64_t next_progress = kProgressEvery;
     std::string aux_key, aux_value;
     for (;;) {
@@ -965,6 +1078,10 @@ bool LoadFile(const std::string& path, const EncodingLimits& limits, const LoadC
           if (!ps.LE(&v, 4)) return false;
           mc_flags = static_cast<uint32_t>(v);
           continue;
+        case kOpStreamProducers:
+          producers.clear();
+          if (!ps.Producers(&producers)) return false;
+          continue;
         case kOpEof:
           break;
         case kOpSelectDb:
@@ -991,6 +1108,12 @@ bool LoadFile(const std::string& path, const EncodingLimits& limits, const LoadC
           if (!ps.Str(&lk.key)) return false;
           bool empty = false;
           if (!ps.Object(type, &lk.value, &empty)) return false;
+          if (!producers.empty()) {
+            if (lk.value.type() != ValueType::kStream)
+              return ps.Fail("stream producers before a key that is not a stream");
+            static_cast<Stream*>(lk.value.object())->producers() = std::move(producers);
+            producers.clear();
+          }
           if (!empty && cb.key) {
             lk.db = db;
             lk.expire_ms = expire;

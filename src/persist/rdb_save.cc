@@ -324,6 +324,68 @@ void SaveIntset(Encoder& enc, const SetObject& s) {
   enc.Blob(blob);
 }
 
+void RawId(std::string* out, StreamID id) {
+  uint64_t be[2] = {__builtin_bswap64(id.ms), __builtin_bswap64(id.seq)};
+  out->append(reinterpret_cast<const char*>(be), 16);
+}
+
+void Id(Encoder& enc, StreamID id) {
+  enc.Len(id.ms);
+  enc.Len(id.seq);
+}
+
+// RDB_TYPE_STREAM_LISTPACKS_2, as Redis 7.0's rdbSaveObject writes it.
+void SaveStream(Encoder& enc, const Stream& s) {
+  std::string raw;
+  enc.Len(s.raw_nodes().size());
+  for (const auto& [master, lp] : s.raw_nodes()) {
+    raw.clear();
+    RawId(&raw, master);
+    enc.String(raw);
+    enc.Blob(lp);
+  }
+  enc.Len(s.length());
+  Id(enc, s.last_id());
+  Id(enc, s.first_id());
+  Id(enc, s.max_deleted_id());
+  enc.Len(s.entries_added());
+  enc.Len(s.groups().size());
+  for (const auto& [name, g] : s.groups()) {
+    enc.String(name);
+    Id(enc, g->last_id);
+    enc.Len(static_cast<uint64_t>(g->entries_read));
+    enc.Len(g->pel.size());
+    raw.clear();
+    for (const auto& [id, nack] : g->pel) {
+      RawId(&raw, id);
+      PutLE(&raw, static_cast<uint64_t>(nack.delivery_time), 8);
+      enc.Raw(raw);
+      raw.clear();
+      enc.Len(nack.delivery_count);
+    }
+    enc.Len(g->consumers.size());
+    for (const auto& [cname, c] : g->consumers) {
+      enc.String(cname);
+      PutLE(&raw, static_cast<uint64_t>(c->seen_time), 8);
+      enc.Raw(raw);
+      raw.clear();
+      enc.Len(c->pel.size());
+      for (StreamID id : c->pel) RawId(&raw, id);
+      enc.Raw(raw);
+      raw.clear();
+    }
+  }
+}
+
+// Tessera's STREAM_PRODUCERS opcode for a stream with idempotent-producer state.
+template <typename V>
+void SaveProducers(Encoder& enc, const V& v) {
+  const tessera::Object* o = v.object();
+  if (!o || o->type() != ValueType::kStream) return;
+  const auto& producers = static_cast<const Stream&>(*o).producers();
+  if (!producers.empty()) enc.StreamProducers(producers);
+}
+
 template <typename V>
 uint8_t TypeOf(const V& v) {
   const tessera::Object* o = v.object();
@@ -337,8 +399,9 @@ uint8_t TypeOf(const V& v) {
       return static_cast<const ZSet&>(*o).is_listpack() ? kTypeZSetListpack : kTypeZSet2;
     case ValueType::kHash:
       return static_cast<const HashObject&>(*o).is_listpack() ? kTypeHashListpack : kTypeHash;
-    case ValueType::kString:
     case ValueType::kStream:
+      return kTypeStreamListpacks2;
+    case ValueType::kString:
       break;
   }
   return kTypeString;  // no other object type exists
@@ -400,8 +463,9 @@ void SaveBody(Encoder& enc, const V& v) {
       });
       return;
     }
-    case ValueType::kString:
     case ValueType::kStream:
+      return SaveStream(enc, static_cast<const Stream&>(*o));
+    case ValueType::kString:
       break;
   }
   enc.Len(0);  // an empty string, matching TypeOf
@@ -457,8 +521,20 @@ void Encoder::McFlags(uint32_t flags) {
   PutLE(out_, flags, 4);
 }
 
+void Encoder::StreamProducers(const std::map<std::string, StreamProducer>& producers) {
+  out_->push_back(static_cast<char>(kOpStreamProducers));
+  Len(producers.size());
+  for (const auto& [name, p] : producers) {
+    String(name);
+    Len(p.seq);
+    Len(p.id.ms);
+    Len(p.id.seq);
+  }
+}
+
 void Encoder::KeyValue(std::string_view key, const Entry& e, int64_t expire_ms) {
   if (e.mc_flags() != 0) McFlags(e.mc_flags());
+  SaveProducers(*this, e);
   if (expire_ms >= 0) {
     out_->push_back(static_cast<char>(kOpExpireTimeMs));
     PutLE(out_, static_cast<uint64_t>(expire_ms), 8);
@@ -469,6 +545,7 @@ void Encoder::KeyValue(std::string_view key, const Entry& e, int64_t expire_ms) 
 }
 
 void Encoder::KeyValue(std::string_view key, const Value& v, int64_t expire_ms) {
+  SaveProducers(*this, v);
   if (expire_ms >= 0) {
     out_->push_back(static_cast<char>(kOpExpireTimeMs));
     PutLE(out_, static_cast<uint64_t>(expire_ms), 8);

@@ -109,10 +109,21 @@ void BlockingRegistry::Serve(int db, const std::string& key) {
       continue;
     }
     // Redis never keeps an empty list or sorted set: the key existing with the right type
-    // means there is something to serve.
+    // means there is something to serve (for a stream, the client's predicate decides).
     Entry* e = shard_->db(db).Find(key, NowMs());
-    if (!e) break;
-    if (e->type() != c->ready_type || !c->Claim()) {
+    bool gone = !e || e->type() != c->ready_type;
+    if (gone && c->gone_error && c->Claim()) {
+      q.erase(q.begin() + static_cast<ptrdiff_t>(i));
+      std::string err;
+      ReplyBuilder(&err, c->resp).Error(c->gone_error);
+      Deliver(server, *c, std::move(err), shard_->persistence().appended());
+      Forget(server, c);
+      it = waiting_.find({db, key});
+      if (it == waiting_.end()) return;
+      i = 0;
+      continue;
+    }
+    if (gone || (c->ready && !c->ready(*c, key, *e->object())) || !c->Claim()) {
       ++i;
       continue;
     }
@@ -182,7 +193,8 @@ int64_t BlockingRegistry::Run(int64_t now_ms) {
 }
 
 void CommandContext::Block(const std::vector<std::string>& keys, int64_t deadline_ms,
-                           ValueType type, BlockServeFn serve, const std::string& also_writes) {
+                           ValueType type, BlockServeFn serve, const std::string& also_writes,
+                           BlockReadyFn ready, const char* gone_error) {
   BlockedClient& c = *blocking;
   blocked = true;
   // The client went away before its command ran (its close claimed it): queue nothing.
@@ -192,6 +204,8 @@ void CommandContext::Block(const std::vector<std::string>& keys, int64_t deadlin
   c.ready_type = type;
   c.serve = serve;
   c.also_writes = also_writes;
+  c.ready = ready;
+  c.gone_error = gone_error;
   // Every key's shard is this thread's or parked for this command: queue on each directly.
   for (const std::string& key : keys) ShardFor(key).blocking().Add(db_index, key, blocking);
 }

@@ -40,6 +40,10 @@ struct CommandSpec;
 // Serves a blocked client from `key` (the key that became ready): replies and returns true, or
 // returns false (and replies nothing) when the key holds nothing for it.
 using BlockServeFn = bool (*)(CommandContext& ctx, const std::string& key);
+struct BlockedClient;
+// Whether `value` (of the client's ready type) at `key` has something for the client; null for
+// types where existing means ready (lists, sorted sets). Streams exist empty and grow.
+using BlockReadyFn = bool (*)(const BlockedClient& c, const std::string& key, Object& value);
 
 struct BlockedClient {
   enum State : int { kWaiting = 0, kClaimed = 1 };
@@ -62,6 +66,11 @@ struct BlockedClient {
   std::string also_writes;
   // The type a key must hold to serve this client (kList or kZSet).
   ValueType ready_type = ValueType::kList;
+  BlockReadyFn ready = nullptr;
+  // The error the client gets when the key it waits on loses its value of ready_type (deleted,
+  // renamed away, overwritten); null: it keeps waiting (XREADGROUP: Redis's
+  // "UNBLOCKED the stream key no longer exists").
+  const char* gone_error = nullptr;
 
   bool Claim() {
     int expect = kWaiting;

@@ -4,6 +4,7 @@
 // reaches a key's database through DbFor(key).
 #pragma once
 
+#include <cctype>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -58,8 +59,11 @@ class CommandContext {
   MultiState* txn = nullptr;
   // Queues the client on `keys` until one holds a `type` value (then `serve` runs with that
   // key) or until `deadline_ms` (monotonic, 0 = never). `also_writes`: a key serving writes.
+  // `ready`: what else the key's value must satisfy (a stream: entries the client waits for);
+  // `gone_error`: the error replied when a key loses its value (BlockedClient::gone_error).
   void Block(const std::vector<std::string>& keys, int64_t deadline_ms, ValueType type,
-             BlockServeFn serve, const std::string& also_writes = {});
+             BlockServeFn serve, const std::string& also_writes = {}, BlockReadyFn ready = nullptr,
+             const char* gone_error = nullptr);
 
   Shard& ShardFor(std::string_view key) { return server->shard(server->ShardOf(key)); }
   Db& DbFor(std::string_view key) { return ShardFor(key).db(db_index); }
@@ -143,6 +147,14 @@ class CommandContext {
     rb.SimpleString(help_line);
   }
   void ReplyArity() { rb.Error(spec->ArityError()); }
+  // Redis's addReplySubcommandSyntaxError, naming the subcommand as given and the container
+  // command (or this one) in upper case.
+  void ReplySubcommandSyntaxError() {
+    std::string cmd = spec->parent ? spec->parent->name : spec->name;
+    for (char& c : cmd) c = static_cast<char>(toupper(static_cast<unsigned char>(c)));
+    rb.Error("ERR unknown subcommand or wrong number of arguments for '" + arg(1) + "'. Try " +
+             cmd + " HELP.");
+  }
 };
 
 }  // namespace tessera

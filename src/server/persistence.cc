@@ -121,6 +121,8 @@ void Persistence::LogParts(Shard& exec, const std::vector<std::vector<std::strin
   std::vector<int> shards;  // the shard of each part's (one) key
   for (auto& p : parts) {
     const CommandSpec* spec = Registry().Find(p[0]);
+    if (spec && !spec->subcommands.empty() && p.size() > 1)  // XGROUP SETID key ...
+      if (const CommandSpec* sub = Registry().FindSub(*spec, p[1])) spec = sub;
     std::vector<int> pos =
         spec ? spec->KeyPositions(ArgList(const_cast<std::string*>(p.data()), p.size()))
              : std::vector<int>{};

@@ -153,8 +153,7 @@ void Debug(CommandContext& ctx) {
                    "SLEEP <seconds>", "    Stop the server for <seconds>. Decimals allowed."});
     return;
   }
-  ctx.rb.Error("ERR unknown subcommand or wrong number of arguments for '" + sub +
-               "'. Try DEBUG HELP.");
+  ctx.ReplySubcommandSyntaxError();
 }
 
 void Shutdown(CommandContext& ctx) {
