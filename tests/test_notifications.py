@@ -123,6 +123,14 @@ FAMILIES = {
                      "GEORADIUS {k}g 13 38 500 km STORE {k}r",
                      "GEOSEARCHSTORE {k}s {k}g FROMLONLAT 0 0 BYRADIUS 1 km"],
     "keymiss_and_new": ["GET {k}none", "SET {k}a 1", "SET {k}a 2", "HGET {k}a f"],
+    "streams": ["XADD {k}s 1-1 f v", "XADD {k}s MAXLEN 1 2-1 f v", "XTRIM {k}s MAXLEN 0",
+                "XTRIM {k}s MAXLEN 0", "XADD {k}s 3-1 f v", "XDEL {k}s 3-1", "XDEL {k}s 9-9",
+                "XGROUP CREATE {k}s g 0", "XGROUP CREATE {k}t g $ MKSTREAM",
+                "XGROUP CREATECONSUMER {k}s g c1", "XGROUP SETID {k}s g 0", "XADD {k}s 4-1 f v",
+                "XREADGROUP GROUP g c2 COUNT 1 STREAMS {k}s >", "XCLAIM {k}s g c3 0 4-1",
+                "XAUTOCLAIM {k}s g c4 0 0", "XACK {k}s g 4-1", "XGROUP DELCONSUMER {k}s g c1",
+                "XGROUP DESTROY {k}s g", "XSETID {k}s 10-0", "XADD {k}n NOMKSTREAM * f v",
+                "XADD {k}s MINID 11 11-1 f v"],
 }
 
 

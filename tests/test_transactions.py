@@ -15,7 +15,7 @@ import pytest
 from helpers import RawConn, wait_until
 from persist_helpers import kill9, restart
 
-KEYS = ["a", "b", "c", "d", "e", "n1", "n2", "l"]
+KEYS = ["a", "b", "c", "d", "e", "n1", "n2", "l", "x"]
 
 
 def cmds(c, *commands):
@@ -28,6 +28,11 @@ class Scenario:
 
     def __init__(self, seed):
         self.rng = random.Random(seed)
+        self.stream_id = 0
+
+    def xadd(self):
+        self.stream_id += 1
+        return ("XADD", "x", "%d-1" % self.stream_id, "f", "v")
 
     def key(self):
         return self.rng.choice(KEYS)
@@ -59,6 +64,10 @@ class Scenario:
             lambda: ("SETRANGE", k(), "0", rng.choice(["", "q"])),
             lambda: ("GETDEL", k()),
             lambda: ("COPY", k(), k()),
+            self.xadd,
+            lambda: ("XDEL", "x", "%d-1" % rng.randint(1, self.stream_id + 1)),
+            lambda: ("XTRIM", "x", "MAXLEN", str(rng.randint(0, 3))),
+            lambda: ("XGROUP", rng.choice(["CREATE", "DESTROY"]), "x", "g", "0")[:4 + (rng.random() < 0.5)],
         ])()
 
     def read(self):

@@ -186,10 +186,11 @@ void XAdd(CommandContext& ctx) {
     return ctx.rb.Error("ERR Elements are too large to be stored");
 
   auto fv = std::span<const std::string>(ctx.args).subspan(fpos);
+  int64_t trimmed = 0;
   auto apply = [&](Stream& st) {
     st.Append(id, fv);
     if (a.idmp) st.producers()[a.idmp_producer] = {a.idmp_seq, id};
-    if (a.trim) st.DoTrim(a.t);
+    if (a.trim) trimmed = st.DoTrim(a.t);
   };
   if (fresh) {
     apply(s);
@@ -200,6 +201,8 @@ void XAdd(CommandContext& ctx) {
     ctx.ShardFor(key).blocking().SignalReady(ctx.db_index, key);
   }
   ctx.Dirty(key);
+  ctx.Notify(NotifyClass::kStream, "xadd", key);
+  if (trimmed) ctx.Notify(NotifyClass::kStream, "xtrim", key);
   ReplyStreamID(ctx.rb, id);
 
   std::vector<std::string> log = {"XADD", key};
@@ -223,7 +226,10 @@ void XTrim(CommandContext& ctx) {
   if (!e) return ctx.rb.Integer(0);
   int64_t n =
       ctx.DbFor(key).Mutate(e, [&](Object& o) { return static_cast<Stream&>(o).DoTrim(a.t); });
-  if (n) ctx.Dirty(key, static_cast<uint64_t>(n));
+  if (n) {
+    ctx.Dirty(key, static_cast<uint64_t>(n));
+    ctx.Notify(NotifyClass::kStream, "xtrim", key);
+  }
   ctx.rb.Integer(n);
   std::vector<std::string> log = {"XTRIM", key};
   LogTrim(a, *StreamOf(e), &log);
@@ -283,7 +289,10 @@ void XDel(CommandContext& ctx) {
     for (StreamID id : ids) deleted += static_cast<Stream&>(o).Delete(id);
     return deleted;
   });
-  if (n) ctx.Dirty(key, static_cast<uint64_t>(n));
+  if (n) {
+    ctx.Dirty(key, static_cast<uint64_t>(n));
+    ctx.Notify(NotifyClass::kStream, "xdel", key);
+  }
   ctx.rb.Integer(n);
 }
 
@@ -331,6 +340,7 @@ void XSetId(CommandContext& ctx) {
     if (!max_del.IsZero()) st.set_max_deleted_id(max_del);
   });
   ctx.Dirty(key);
+  ctx.Notify(NotifyClass::kStream, "xsetid", key);
   ctx.rb.Ok();
 }
 

@@ -90,6 +90,7 @@ void XGroupCreate(CommandContext& ctx) {
   });
   if (!created) return ctx.rb.Error("BUSYGROUP Consumer Group name already exists");
   ctx.Dirty(key);
+  ctx.Notify(NotifyClass::kStream, "xgroup-create", key);
   ctx.rb.Ok();
 }
 
@@ -116,6 +117,7 @@ void XGroupSetId(CommandContext& ctx) {
     g->entries_read = entries_read;
   });
   ctx.Dirty(ctx.arg(2));
+  ctx.Notify(NotifyClass::kStream, "xgroup-setid", ctx.arg(2));
   ctx.rb.Ok();
 }
 
@@ -127,6 +129,7 @@ void XGroupDestroy(CommandContext& ctx) {
       e, [&](Object& o) { return static_cast<Stream&>(o).DestroyGroup(ctx.arg(3)); });
   if (!gone) return ctx.rb.Integer(0);
   ctx.Dirty(key);
+  ctx.Notify(NotifyClass::kStream, "xgroup-destroy", key);
   // Clients blocked in XREADGROUP on this group get -NOGROUP.
   ctx.ShardFor(key).blocking().SignalReady(ctx.db_index, key);
   ctx.rb.Integer(1);
@@ -140,7 +143,10 @@ void XGroupCreateConsumer(CommandContext& ctx) {
   bool created = ctx.DbFor(ctx.arg(2)).Mutate(e, [&](Object&) {
     return g->CreateConsumer(ctx.arg(4), ctx.now_ms) != nullptr;
   });
-  if (created) ctx.Dirty(ctx.arg(2));
+  if (created) {
+    ctx.Dirty(ctx.arg(2));
+    ctx.Notify(NotifyClass::kStream, "xgroup-createconsumer", ctx.arg(2));
+  }
   ctx.rb.Integer(created);
 }
 
@@ -151,7 +157,10 @@ void XGroupDelConsumer(CommandContext& ctx) {
   if (!g) return;
   int64_t pending =
       ctx.DbFor(ctx.arg(2)).Mutate(e, [&](Object&) { return g->DeleteConsumer(ctx.arg(4)); });
-  ctx.Dirty(ctx.arg(2));
+  if (pending >= 0) {  // -1: no such consumer, nothing changed
+    ctx.Dirty(ctx.arg(2));
+    ctx.Notify(NotifyClass::kStream, "xgroup-delconsumer", ctx.arg(2));
+  }
   ctx.rb.Integer(std::max<int64_t>(pending, 0));
 }
 
@@ -294,8 +303,10 @@ struct Claimer {
   size_t changes = 0;
 
   void Claim(StreamID id, StreamNack& nack, int64_t time, int64_t retrycount) {
-    if (!consumer && !(consumer = g.FindConsumer(name)))
+    if (!consumer && !(consumer = g.FindConsumer(name))) {
       consumer = g.CreateConsumer(name, ctx.now_ms);
+      ctx.Notify(NotifyClass::kStream, "xgroup-createconsumer", key);
+    }
     consumer->seen_time = ctx.now_ms;
     uint64_t count = retrycount >= 0 ? static_cast<uint64_t>(retrycount)
                      : justid        ? nack.delivery_count

@@ -154,6 +154,7 @@ void ReadGroup(CommandContext& ctx, ReplyBuilder& out, Stream& s, StreamGroup& g
   StreamConsumer* c = g.FindConsumer(*r.consumer);
   if (!c) {
     c = g.CreateConsumer(*r.consumer, ctx.now_ms);
+    ctx.Notify(NotifyClass::kStream, "xgroup-createconsumer", *r.key);
     if (log) log->push_back({"XGROUP", "CREATECONSUMER", *r.key, *r.group, *r.consumer});
   }
   c->seen_time = ctx.now_ms;
