@@ -379,6 +379,16 @@ def cmd_free_ports(a):
     return 0
 
 
+def add_wait_ready_parser(sub):
+    """The wait-ready subcommand (cmd_wait_ready) of a driver's argument parser."""
+    wr = sub.add_parser("wait-ready")
+    wr.add_argument("--pid", type=int, required=True)
+    wr.add_argument("--port", type=int, required=True)
+    wr.add_argument("--name", default="server")
+    wr.add_argument("--timeout", type=float, default=15.0)
+    return wr
+
+
 def cmd_wait_ready(a):
     deadline = time.monotonic() + a.timeout
     last_err = "no attempt"
@@ -722,11 +732,7 @@ def main():
     fp.add_argument("n", type=int)
     fp.add_argument("--udp", action="store_true", help="free for UDP too, at the same number")
 
-    wr = sub.add_parser("wait-ready")
-    wr.add_argument("--pid", type=int, required=True)
-    wr.add_argument("--port", type=int, required=True)
-    wr.add_argument("--name", default="server")
-    wr.add_argument("--timeout", type=float, default=15.0)
+    add_wait_ready_parser(sub)
 
     rn = sub.add_parser("run")
     rn.add_argument("--redis-port", type=int, required=True)

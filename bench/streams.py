@@ -141,11 +141,7 @@ def cmd_report(a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    wr = sub.add_parser("wait-ready")
-    wr.add_argument("--pid", type=int, required=True)
-    wr.add_argument("--port", type=int, required=True)
-    wr.add_argument("--name", default="server")
-    wr.add_argument("--timeout", type=float, default=15.0)
+    bench.add_wait_ready_parser(sub)
     rn = sub.add_parser("run")
     rn.add_argument("--server", action="append", required=True, help="name:port:pid")
     rn.add_argument("--out", required=True)

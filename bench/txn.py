@@ -25,21 +25,15 @@ import report
 VALUE = b"v" * 16
 
 
-def cpu_ticks(pid):
-    with open("/proc/%d/stat" % pid) as fh:
-        f = fh.read().rsplit(")", 1)[1].split()
-    return int(f[11]) + int(f[12])
-
-
 def cmd_run(a):
     name, port, pid = a.server.split(":")[:3]
     port, pid = int(port), int(pid)
     tool = subprocess.Popen([a.load_tool, str(port), str(a.conns), str(a.depth), str(a.duration), str(a.warmup),
                              a.variant], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     time.sleep(a.warmup)
-    c0 = cpu_ticks(pid)
+    c0 = bench.cpu_ticks(pid)
     out_text, err_text = tool.communicate(timeout=a.duration + a.warmup + 60)
-    c1 = cpu_ticks(pid)  # the tool stops sending at the end of the window
+    c1 = bench.cpu_ticks(pid)  # the tool stops sending at the end of the window
     errors = [] if tool.returncode == 0 else ["load tool exit %d: %s" % (tool.returncode, err_text.strip()[:300])]
     fields = dict(kv.split("=") for kv in out_text.split()) if not errors else {}
     txns = int(fields.get("txns", 0))
@@ -88,11 +82,7 @@ def cmd_report(a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    wr = sub.add_parser("wait-ready")
-    wr.add_argument("--pid", type=int, required=True)
-    wr.add_argument("--port", type=int, required=True)
-    wr.add_argument("--name", default="server")
-    wr.add_argument("--timeout", type=float, default=15.0)
+    bench.add_wait_ready_parser(sub)
     r = sub.add_parser("run")
     r.add_argument("--server", required=True, help="name:port:pid")
     r.add_argument("--variant", choices=["spread", "tagged"], required=True)

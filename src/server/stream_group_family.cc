@@ -15,6 +15,17 @@ void ReplyNoGroup(CommandContext& ctx, const std::string& key, const std::string
   ctx.rb.Error("NOGROUP No such key '" + key + "' or consumer group '" + group + "'");
 }
 
+// XCLAIM / XAUTOCLAIM key group ...: the stream's entry (*e) and its group, or nullptr after
+// the reply (WRONGTYPE, NOGROUP).
+StreamGroup* ClaimGroup(CommandContext& ctx, Entry** e) {
+  bool wrong;
+  *e = ctx.LookupWriteOf(ctx.arg(1), ValueType::kStream, &wrong);
+  if (wrong) return nullptr;
+  StreamGroup* g = *e ? StreamOf(*e)->FindGroup(ctx.arg(2)) : nullptr;
+  if (!g) ReplyNoGroup(ctx, ctx.arg(1), ctx.arg(2));
+  return g;
+}
+
 // ENTRIESREAD's value: >= 0 or -1.
 bool ParseEntriesRead(CommandContext& ctx, const std::string& arg, int64_t* out) {
   auto v = ParseInt64(arg);
@@ -343,11 +354,9 @@ bool ParseMinIdle(CommandContext& ctx, const char* cmd, int64_t* out) {
 //        [FORCE] [JUSTID] [LASTID id]
 void XClaim(CommandContext& ctx) {
   const std::string& key = ctx.arg(1);
-  bool wrong;
-  Entry* e = ctx.LookupWriteOf(key, ValueType::kStream, &wrong);
-  if (wrong) return;
-  StreamGroup* g = e ? StreamOf(e)->FindGroup(ctx.arg(2)) : nullptr;
-  if (!g) return ReplyNoGroup(ctx, key, ctx.arg(2));
+  Entry* e;
+  StreamGroup* g = ClaimGroup(ctx, &e);
+  if (!g) return;
   int64_t minidle;
   if (!ParseMinIdle(ctx, "XCLAIM", &minidle)) return;
   std::vector<StreamID> ids;
@@ -441,11 +450,9 @@ void XAutoClaim(CommandContext& ctx) {
     }
   }
   const std::string& key = ctx.arg(1);
-  bool wrong;
-  Entry* e = ctx.LookupWriteOf(key, ValueType::kStream, &wrong);
-  if (wrong) return;
-  StreamGroup* g = e ? StreamOf(e)->FindGroup(ctx.arg(2)) : nullptr;
-  if (!g) return ReplyNoGroup(ctx, key, ctx.arg(2));
+  Entry* e;
+  StreamGroup* g = ClaimGroup(ctx, &e);
+  if (!g) return;
   LogParts log;
   std::string body;
   ReplyBuilder rb(&body, ctx.rb.resp());
