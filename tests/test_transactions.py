@@ -286,3 +286,27 @@ def test_torn_transaction_is_not_replayed(start_server):
     restart(srv)
     with srv.raw() as c:
         assert cmds(c, ("GET", "before"), ("EXISTS", "a", "b", "c")) == [b"$1\r\n1\r\n", b":0\r\n"]
+
+
+@pytest.mark.tessera_only
+@pytest.mark.pinned_threads
+def test_log_switched_off_and_rewritten_inside_exec(start_server):
+    """CONFIG SET appendonly no inside EXEC ends the transaction's capture (later writes are logged
+    again once the log is back); BGREWRITEAOF inside EXEC is only scheduled, so its base never holds
+    part of the transaction that the log then replays again."""
+    srv = start_server(threads=2, extra_args=["--appendonly", "yes", "--appendfsync", "always", "--save", ""])
+    c = srv.raw()
+    assert cmds(c, ("MULTI",), ("SET", "a", "1"), ("CONFIG", "SET", "appendonly", "no"), ("SET", "b", "2"),
+                ("EXEC",))[-1] == b"*3\r\n+OK\r\n+OK\r\n+OK\r\n"
+    assert c.cmd("CONFIG", "SET", "appendonly", "yes") == b"+OK\r\n"
+    assert wait_until(lambda: b"aof_rewrite_in_progress:0" in c.cmd("INFO", "persistence"), timeout=10)
+    assert cmds(c, ("SET", "x", "1"), ("SET", "c", "10")) == [b"+OK\r\n"] * 2
+    assert cmds(c, ("MULTI",), ("INCR", "c"), ("BGREWRITEAOF",), ("INCR", "c"), ("EXEC",))[-1] == \
+        b"*3\r\n:11\r\n+Background append only file rewriting scheduled\r\n:12\r\n"
+    assert wait_until(lambda: b"aof_rewrite_scheduled:0" in c.cmd("INFO", "persistence") and
+                      b"aof_rewrite_in_progress:0" in c.cmd("INFO", "persistence"), timeout=10)
+    c.close()
+    kill9(srv)
+    restart(srv)
+    with srv.raw() as c:
+        assert c.cmd("MGET", "a", "b", "x", "c") == b"*4\r\n$1\r\n1\r\n$1\r\n2\r\n$1\r\n1\r\n$2\r\n12\r\n"

@@ -276,7 +276,6 @@ Entry* Db::ClearExpire(Entry* e) {
 }
 
 Entry* Db::EditString(Entry* e, const std::function<void(std::string&)>& edit) {
-  Modified(e->key());
   // An edited string is "raw" (Redis's encoding after APPEND) and lives in its own buffer.
   if (!e->heap_string() || std::string_view(e->encoding()) != "raw") {
     Value v = Value::Bytes(e->ToString(), true, true);

@@ -79,7 +79,8 @@ class Db {
   Entry* ClearExpire(Entry* e);
 
   // Tells WATCH (Keyspace::KeyEvent::kModified) that `key` changes. The methods above that replace,
-  // add or remove a key call it; an in-place change (Mutate) is reported by its caller.
+  // add or remove a key, or change its TTL, call it; an in-place change (Mutate, EditString),
+  // which may change nothing, is reported by its caller.
   void Modified(std::string_view key) {
     if (*watching_) ModifiedSlow(key);
   }

@@ -73,7 +73,7 @@ void BLMove(CommandContext& ctx) {
   if (!ParseBlockTimeout(ctx, ctx.arg(ctx.argc() - 1), &deadline)) return;
   const std::string& src = ctx.arg(1);
   if (ListMoveReply(ctx, src, ctx.arg(2), from_left, to_left) != ListMoveResult::kNoSource) return;
-  if (!ctx.blocking) return ctx.rb.NullArray();
+  if (!ctx.blocking) return ctx.rb.Null();  // inside MULTI: a null bulk (a timeout: *-1)
   ctx.Block({src}, deadline, ValueType::kList, ServeBLMove, ctx.arg(2));
 }
 

@@ -118,12 +118,12 @@ class CommandContext {
       NotifyKeyspaceEvent(*server, cls, event, key, db < 0 ? db_index : db);
   }
 
-  // Records `n` changes to `key` (rdb_changes_since_last_save, future replication; WATCH sees
-  // the key changed when n > 0).
-  void Dirty(std::string_view key, uint64_t n = 1) {
+  // Records `n` changes to `key` of database `db` (default: the command's) for
+  // rdb_changes_since_last_save and future replication; WATCH sees the key changed when n > 0.
+  void Dirty(std::string_view key, uint64_t n = 1, int db = -1) {
     Shard& s = ShardFor(key);
     s.stats().dirty += n;
-    if (n) s.db(db_index).Modified(key);
+    if (n) s.db(db < 0 ? db_index : db).Modified(key);
   }
 
   const std::string& arg(size_t i) const { return args[i]; }

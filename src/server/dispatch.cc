@@ -22,13 +22,13 @@ constexpr size_t kMaxBatch = 128;
 // transaction, saying why.
 void Reject(Connection* conn, const CommandSpec* spec, const std::string& err) {
   std::string msg = err;
-  if (conn->in_multi()) {
-    if (spec && spec->name == "exec") {
-      msg = "EXECABORT Transaction discarded because of: " + err;
-      conn->EndMulti();
-    } else {
-      conn->multi()->abort = true;
-    }
+  if (spec && spec->name == "exec") {
+    // As Redis's execCommandAbort: the reason without a generic "ERR " prefix.
+    msg = "EXECABORT Transaction discarded because of: " +
+          (err.compare(0, 4, "ERR ") == 0 ? err.substr(4) : err);
+    conn->EndMulti();
+  } else if (conn->in_multi()) {
+    conn->multi()->abort = true;
   }
   conn->ReplyError(msg);
   auto& st = conn->shard().stats();

@@ -155,7 +155,7 @@ void Copy(CommandContext& ctx) {
   Entry* ne = dst_db.Add(dst, std::move(copy), ctx.now_ms);
   if (expire != Entry::kNoExpire) dst_db.SetExpire(ne, expire);
   ctx.Notify(NotifyClass::kGeneric, "copy_to", dst, dbid);
-  ctx.Dirty(dst);
+  ctx.Dirty(dst, 1, dbid);
   ctx.rb.Integer(1);
 }
 

@@ -208,6 +208,7 @@ Stored Store(Call& c, Mode mode, uint64_t cas, uint32_t flags, int64_t exptime, 
         else
           s.insert(0, c.value);
       });
+      c.db.Modified(c.key);
       e->set_mc_state(0);
       ++c.st.total_items;
       LogItem(c, e);

@@ -202,8 +202,13 @@ void Persistence::BeginTxn(const std::vector<int>& shards) {
   for (int i : shards) server_->shard(i).persistence().BeginCapture();
 }
 
+bool Persistence::AnyCapturing() const {
+  for (int i = 0; i < server_->num_shards(); ++i)
+    if (server_->shard(i).persistence().capturing()) return true;
+  return false;
+}
+
 bool Persistence::EndTxn(const std::vector<int>& shards, int64_t now_ms, bool flush) {
-  if (!aof_on()) return false;
   struct Part {
     int shard;
     uint64_t count;
@@ -211,9 +216,11 @@ bool Persistence::EndTxn(const std::vector<int>& shards, int64_t now_ms, bool fl
   };
   std::vector<Part> parts;
   for (int i : shards) {
+    ShardPersistence& sp = server_->shard(i).persistence();
+    if (!sp.capturing()) continue;
     uint64_t count = 0;
-    std::string records = server_->shard(i).persistence().EndCapture(&count);
-    if (count > 0) parts.push_back({i, count, std::move(records)});
+    std::string records = sp.EndCapture(&count);
+    if (count > 0 && aof_on()) parts.push_back({i, count, std::move(records)});
   }
   if (parts.empty()) return false;
   uint64_t txid = next_txid_++;
@@ -456,7 +463,7 @@ std::string Persistence::SaveNow(bool finish_running) {
 std::string Persistence::Bgrewriteaof() {
   std::lock_guard<std::mutex> lock(mu_);
   if (job_ == Job::kRewrite) return "ERR Background append only file rewriting already in progress";
-  if (job_ == Job::kRdb) {
+  if (job_ == Job::kRdb || AnyCapturing()) {  // a snapshot runs, or inside EXEC
     rewrite_scheduled_ = true;
     return "+Background append only file rewriting scheduled";
   }
@@ -477,8 +484,11 @@ std::string Persistence::ApplyConfig() {
   int n = server_->num_shards();
   if (!want) {
     for (int i = 0; i < n; ++i) {
-      server_->shard(i).persistence().FlushNow(true);
-      server_->shard(i).persistence().CloseLog();
+      ShardPersistence& sp = server_->shard(i).persistence();
+      uint64_t dropped;
+      if (sp.capturing()) sp.EndCapture(&dropped);  // inside EXEC: that log is going away
+      sp.FlushNow(true);
+      sp.CloseLog();
     }
     aof_on_.store(false);
     rewrite_scheduled_ = false;

@@ -67,6 +67,7 @@ class ShardPersistence : public KeyspaceObserver {
   // EXEC (Persistence::BeginTxn): records go aside, and TXN records of the commands inside
   // are dropped, until EndCapture hands them over with their count.
   void BeginCapture();
+  bool capturing() const { return capturing_; }
   std::string EndCapture(uint64_t* count);
   // Appends records EndCapture returned (`count` of them).
   void AppendCaptured(const std::string& records, uint64_t count);
@@ -164,7 +165,8 @@ class Persistence {
   // EXEC: the records the shards in `shards` (the caller's own, or parked) append between
   // BeginTxn and EndTxn form one transaction (one TXN part per shard that wrote, nested TXN
   // records dropped). EndTxn with `flush` writes them before returning; it returns whether
-  // anything was logged.
+  // anything was logged. A log switched off inside the transaction drops what it captured; a
+  // rewrite asked for inside it is only scheduled (its base must not hold part of it).
   void BeginTxn(const std::vector<int>& shards);
   bool EndTxn(const std::vector<int>& shards, int64_t now_ms, bool flush);
   // Writes (and with appendfsync always fsyncs) the logs of `shards`, which the caller owns
@@ -234,6 +236,9 @@ class Persistence {
   int64_t job_started_ms_ = 0;
   uint64_t job_dirty_ = 0, job_gen_ = 0;
   bool rewrite_scheduled_ = false;
+  // Whether an EXEC is capturing records on some shard (all shards parked, as for the
+  // commands that start rewrites and switch the log).
+  bool AnyCapturing() const;
   bool bgsave_scheduled_ = false;
   bool cron_posted_ = false;
   std::atomic<int64_t> lastsave_s_{0};

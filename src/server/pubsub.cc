@@ -130,14 +130,17 @@ int64_t PubSub::Publish(Kind kind, std::string_view channel, std::string_view me
   }
   Shard* here = CurrentShard();
   if (receivers == 0 || !here) return receivers;
+  // Inside an atomic operation the running shard's queue may hold an older message (posted by
+  // the shard of the same key before the operation reached it): queue behind it.
+  bool deliver_here = targets[here->index()] && !Server::InAtomicBody();
   for (int i = 0; i < num_shards_; ++i) {
-    if (!targets[i] || i == here->index()) continue;
+    if (!targets[i] || (i == here->index() && deliver_here)) continue;
     server_->shard(i).loop().PostBatched(
         [this, i, kind, channel = std::string(channel), message = std::string(message)] {
           Deliver(i, kind, channel, message);
         });
   }
-  if (targets[here->index()]) Deliver(here->index(), kind, channel, message);
+  if (deliver_here) Deliver(here->index(), kind, channel, message);
   return receivers;
 }
 

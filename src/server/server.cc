@@ -20,11 +20,15 @@ namespace tessera {
 namespace {
 
 // One multi-shard operation in flight: see Server's header comment.
+thread_local bool t_in_atomic = false;
+
 struct AtomicOp {
   AtomicOp(int n, std::function<void()> b) : needed(n), body(std::move(b)) {}
   void Arrive() {
     if (arrived.fetch_add(1, std::memory_order_acq_rel) + 1 == needed) {
+      t_in_atomic = true;
       body();
+      t_in_atomic = false;
       done.store(1, std::memory_order_release);
       done.notify_all();
     } else {
@@ -107,6 +111,8 @@ std::vector<int> Server::AllShards() const {
   for (size_t i = 0; i < all.size(); ++i) all[i] = static_cast<int>(i);
   return all;
 }
+
+bool Server::InAtomicBody() { return t_in_atomic; }
 
 void Server::RunAtomic(const std::vector<int>& shards, std::function<void()> body) {
   auto op = std::make_shared<AtomicOp>(static_cast<int>(shards.size()), std::move(body));

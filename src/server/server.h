@@ -58,6 +58,9 @@ class Server {
   // Runs `body` once every shard in `shards` (sorted, unique) is parked; see the header comment.
   // Returns immediately; `body` runs later on one of those shards' threads.
   void RunAtomic(const std::vector<int>& shards, std::function<void()> body);
+  // Whether the calling thread is running a RunAtomic body (for another shard's sake, perhaps:
+  // its own shard's queue may still hold older tasks).
+  static bool InAtomicBody();
   std::vector<int> AllShards() const;
 
   uint64_t NextClientId() { return next_client_id_.fetch_add(1, std::memory_order_relaxed); }

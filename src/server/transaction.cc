@@ -139,6 +139,8 @@ void UnwatchCommand(CommandContext& ctx) {
 
 // Runs with the shards of the keys parked (or inline when they are all local).
 void Watch(CommandContext& ctx) {
+  // Closed while the operation waited for its shards: nobody would unwatch these keys.
+  if (ctx.conn->closed()) return;
   if (ctx.conn->in_multi()) return ctx.rb.Error("ERR WATCH inside MULTI is not allowed");
   MultiState& m = ctx.conn->EnsureMulti();
   if (!m.flag) m.flag = std::make_shared<WatchFlag>();
