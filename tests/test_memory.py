@@ -377,8 +377,11 @@ def test_volatile_fifo_evicts_oldest_keys_with_ttl_only(start_server):
     assert count_existing(c, new) == len(new)
     old_left = count_existing(c, old)
     newer_left = count_existing(c, newer)
-    assert len(old) - old_left >= 0.9 * evicted, "oldest TTL keys lost only %d of %d evictions" % (
-        len(old) - old_left, evicted)
+    # FIFO takes the oldest first: as many old keys as there were evictions, or all of them when
+    # the overflow needed more evictions than there are old keys (memory accounting varies, e.g.
+    # under ASan).
+    assert len(old) - old_left >= 0.9 * min(evicted, len(old)), \
+        "oldest TTL keys lost only %d of %d evictions" % (len(old) - old_left, evicted)
     assert newer_left >= 0.9 * len(newer) or old_left <= 0.1 * len(old), (newer_left, old_left)
 
 
