@@ -379,6 +379,14 @@ def cmd_free_ports(a):
     return 0
 
 
+def add_free_ports_parser(sub):
+    """The free-ports subcommand (cmd_free_ports) of a driver's argument parser."""
+    fp = sub.add_parser("free-ports")
+    fp.add_argument("n", type=int)
+    fp.add_argument("--udp", action="store_true", help="free for UDP too, at the same number")
+    return fp
+
+
 def add_wait_ready_parser(sub):
     """The wait-ready subcommand (cmd_wait_ready) of a driver's argument parser."""
     wr = sub.add_parser("wait-ready")
@@ -728,9 +736,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
 
-    fp = sub.add_parser("free-ports")
-    fp.add_argument("n", type=int)
-    fp.add_argument("--udp", action="store_true", help="free for UDP too, at the same number")
+    add_free_ports_parser(sub)
 
     add_wait_ready_parser(sub)
 

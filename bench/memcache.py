@@ -744,9 +744,7 @@ def cmd_report(a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    fp = sub.add_parser("free-ports")
-    fp.add_argument("n", type=int)
-    fp.add_argument("--udp", action="store_true")
+    bench.add_free_ports_parser(sub)
     wr = sub.add_parser("wait-ready")
     wr.add_argument("--name", default="server")
     wr.add_argument("--pid", type=int, required=True)

@@ -172,9 +172,7 @@ def cmd_report(a):
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    fp = sub.add_parser("free-ports")
-    fp.add_argument("n", type=int)
-    fp.add_argument("--udp", action="store_true")
+    bench.add_free_ports_parser(sub)
     bench.add_wait_ready_parser(sub)
     fo = sub.add_parser("fanout")
     fo.add_argument("--server", required=True, help="name:port:pid")
