@@ -168,6 +168,9 @@ def test_errors_and_replies(raw):
         b"+OK\r\n", b"-ERR Command not allowed inside a transaction\r\n",
         b"-EXECABORT Transaction discarded because of previous errors.\r\n"]
     assert b"errorstat_EXECABORT:count=2\r\n" in c.cmd("INFO", "errorstats")
+    # inside EXEC a client expects one reply per command: no sharded subscribed mode (Redis 7.0)
+    assert cmds(c, ("MULTI",), ("SSUBSCRIBE", "ch"), ("EXEC",))[-1] == \
+        b"*1\r\n-ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client\r\n"
 
 
 # ---------------------------------------------------------------------------------------- WATCH

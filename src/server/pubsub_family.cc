@@ -3,6 +3,7 @@
 #include "base/strings.h"
 #include "server/command_context.h"
 #include "server/connection.h"
+#include "server/transaction.h"
 
 namespace tessera {
 namespace {
@@ -38,6 +39,10 @@ void ReplySubscription(CommandContext& ctx, const char* what, const std::string*
 
 template <Kind kind>
 void SubscribeCmd(CommandContext& ctx) {
+  // As Redis 7.0: a client that expects one reply per command (inside EXEC) cannot enter the
+  // sharded subscribed mode.
+  if (kind == PubSub::kShardChannel && InExec())
+    return ctx.rb.Error("ERR SSUBSCRIBE isn't allowed for a DENY BLOCKING client");
   PubSub& ps = ctx.server->pubsub();
   for (size_t i = 1; i < ctx.argc(); ++i) {
     ps.Subscribe(ctx.conn, kind, ctx.arg(i));

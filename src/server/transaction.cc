@@ -119,6 +119,14 @@ void Queue(Connection* conn, const CommandSpec* spec, ArgList args,
 
 namespace {
 
+thread_local bool t_in_exec = false;
+
+}  // namespace
+
+bool InExec() { return t_in_exec; }
+
+namespace {
+
 void Multi(CommandContext& ctx) {
   MultiState& m = ctx.conn->EnsureMulti();
   if (m.active) return ctx.rb.Error("ERR MULTI calls can not be nested");
@@ -181,11 +189,13 @@ void Exec(CommandContext& ctx) {
     Persistence& p = server.persistence();
     p.BeginTxn(shards);
     ctx.rb.ArrayHeader(m->cmds.size());
+    t_in_exec = true;
     for (size_t i = 0; i < m->cmds.size(); ++i) {
       Shard& exec = m->targets[i] >= 0 ? server.shard(m->targets[i]) : *ctx.shard;
       Dispatcher::Execute(exec, c, m->specs[i], ArgList(m->cmds[i]), ctx.rb.buffer(),
                           c ? c->resp : ctx.rb.resp(), c ? c->db : ctx.db_index, ctx.client_id);
     }
+    t_in_exec = false;
     // Records of several shards, or of another thread's shard, are written before the reply
     // is sent; the local shard's are held for like any command's.
     if (p.EndTxn(shards, ctx.now_ms, shards.size() > 1) && c) c->set_awaiting_sync();

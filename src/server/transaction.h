@@ -96,6 +96,10 @@ std::vector<int> TransactionShards(Connection* conn, const CommandSpec* spec, Ar
 // replies +QUEUED.
 void Queue(Connection* conn, const CommandSpec* spec, ArgList args, const std::vector<int>& shards);
 
+// Whether the calling thread is running the commands of an EXEC (Redis's CLIENT_DENY_BLOCKING
+// for SSUBSCRIBE).
+bool InExec();
+
 // Unregisters every watched key of `m`: inline on the calling thread's shard, by a posted task
 // on the others (a registry still holding the old flag meanwhile only touches that flag).
 void Unwatch(Server& server, MultiState& m);
