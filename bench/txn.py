@@ -61,8 +61,7 @@ def cmd_report(a):
             med[s] = {k: report.med([r[k] for r in rs]) for k in ("txns_per_s", "cpu_us_per_txn", "p99_ms")}
         if not any(med[s]["txns_per_s"] for s in servers):
             continue
-        ratio = lambda k: (med["tessera"][k] / med["redis"][k]  # noqa: E731
-                           if med["tessera"][k] and med["redis"][k] else None)
+        ratio = lambda k: bench.ratio(med["tessera"][k], med["redis"][k])  # noqa: E731
         rows += [("%s txn/s" % variant, report.f2(med["redis"]["txns_per_s"], 0),
                   report.f2(med["tessera"]["txns_per_s"], 0), report.f2(ratio("txns_per_s"))),
                  ("%s CPU us/txn" % variant, report.f2(med["redis"]["cpu_us_per_txn"]),

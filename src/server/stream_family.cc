@@ -27,6 +27,21 @@ struct AddTrimArgs {
   bool idmp = false;
 };
 
+// MAXLEN's and LIMIT's count: an integer >= 0; false after replying an error.
+bool ParseCount(CommandContext& ctx, const std::string& arg, const char* what, int64_t* out) {
+  auto v = ParseInt64(arg);
+  if (!v) {
+    ctx.ReplyNotInteger();
+    return false;
+  }
+  if (*v < 0) {
+    ctx.rb.Error(std::string("ERR The ") + what + " argument must be >= 0.");
+    return false;
+  }
+  *out = *v;
+  return true;
+}
+
 // Returns the ID's position (XADD) or argc (XTRIM), or -1 after replying an error.
 int ParseAddTrim(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
   size_t i = 2;
@@ -50,17 +65,10 @@ int ParseAddTrim(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
         ++i;
       }
       if (maxlen) {
-        auto v = ParseInt64(ctx.arg(i + 1));
-        if (!v) {
-          ctx.ReplyNotInteger();
-          return -1;
-        }
-        if (*v < 0) {
-          ctx.rb.Error("ERR The MAXLEN argument must be >= 0.");
-          return -1;
-        }
+        int64_t n;
+        if (!ParseCount(ctx, ctx.arg(i + 1), "MAXLEN", &n)) return -1;
         a->t.strategy = Stream::Trim::kMaxLen;
-        a->t.maxlen = static_cast<uint64_t>(*v);
+        a->t.maxlen = static_cast<uint64_t>(n);
       } else {
         if (!ParseStreamID(&ctx, ctx.arg(i + 1), &a->t.minid, 0, true)) return -1;
         a->t.strategy = Stream::Trim::kMinId;
@@ -68,16 +76,7 @@ int ParseAddTrim(CommandContext& ctx, bool xadd, AddTrimArgs* a) {
       a->trim = true;
       a->trim_arg = static_cast<int>(++i);
     } else if (EqualsIgnoreCase(opt, "limit") && more) {
-      auto v = ParseInt64(ctx.arg(i + 1));
-      if (!v) {
-        ctx.ReplyNotInteger();
-        return -1;
-      }
-      if (*v < 0) {
-        ctx.rb.Error("ERR The LIMIT argument must be >= 0.");
-        return -1;
-      }
-      limit = *v;
+      if (!ParseCount(ctx, ctx.arg(i + 1), "LIMIT", &limit)) return -1;
       a->limit_given = true;
       ++i;
     } else if (xadd && EqualsIgnoreCase(opt, "nomkstream")) {
